@@ -1,0 +1,113 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { eventKey } from '../domain/event.ts';
+import type { ChunkWrite, CommitOutcome, Ledger } from '../domain/consume.ts';
+import { counterPartition, markerKey, rejectedCounterKey, toEventItem, topicCounterKey } from './items.ts';
+
+type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
+
+export interface LedgerTables {
+  eventsTable: string;
+  ledgerTable: string;
+  /** Days before DynamoDB TTL may expire a stored event; 0 keeps it forever. */
+  retentionDays: number;
+}
+
+/** A marker must outlive every possible redelivery: SQS keeps a message at most 14 days. */
+const markerLifetimeSeconds = 15 * 24 * 3600;
+const retryable = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+const retryableErrors = new Set([
+  'TransactionConflictException',
+  'TransactionInProgressException',
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+]);
+
+export class DynamoDbLedger implements Ledger {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tables: LedgerTables,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async commitChunk(write: ChunkWrite): Promise<CommitOutcome> {
+    const now = this.clock();
+    const expiresAt = this.tables.retentionDays > 0 ? epochSeconds(now) + this.tables.retentionDays * 86400 : undefined;
+    const items: TransactItems = [
+      this.markerPut(write.markerId, now),
+      ...write.inserts.map((event) => ({
+        Put: {
+          TableName: this.tables.eventsTable,
+          Item: toEventItem(event, write.deliveryId, now, expiresAt),
+          ConditionExpression: 'attribute_not_exists(event_id)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        },
+      })),
+      ...[...write.counts].map(([topic, counts]) => ({
+        Update: {
+          TableName: this.tables.ledgerTable,
+          Key: { pk: counterPartition(write.shard), sk: topicCounterKey(topic) },
+          UpdateExpression: 'ADD received :r, unique_processed :u, duplicate_dropped :d SET last_processed_at = :now',
+          ExpressionAttributeValues: { ':r': counts.received, ':u': counts.unique, ':d': counts.duplicates, ':now': now.toISOString() },
+        },
+      })),
+    ];
+    return this.transact(items, (codes) => {
+      const duplicates = write.inserts.filter((_, i) => codes[i + 1] === 'ConditionalCheckFailed').map(eventKey);
+      return duplicates.length > 0 ? { kind: 'duplicates', keys: duplicates } : undefined;
+    });
+  }
+
+  async commitRejection(markerId: string, shard: number): Promise<CommitOutcome> {
+    const now = this.clock();
+    return this.transact(
+      [
+        this.markerPut(markerId, now),
+        {
+          Update: {
+            TableName: this.tables.ledgerTable,
+            Key: { pk: counterPartition(shard), sk: rejectedCounterKey },
+            UpdateExpression: 'ADD rejected :one SET last_processed_at = :now',
+            ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString() },
+          },
+        },
+      ],
+      () => undefined,
+    );
+  }
+
+  private markerPut(markerId: string, now: Date) {
+    return {
+      Put: {
+        TableName: this.tables.ledgerTable,
+        Item: { ...markerKey(markerId), applied_at: now.toISOString(), expires_at: epochSeconds(now) + markerLifetimeSeconds },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /** Runs a transaction whose first action is the marker, and says what a cancellation means. */
+  private async transact(
+    items: TransactItems,
+    explainConflicts: (codes: Array<string | undefined>) => CommitOutcome | undefined,
+  ): Promise<CommitOutcome> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return { kind: 'committed' };
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+        if (codes[0] === 'ConditionalCheckFailed') return { kind: 'already-applied' };
+        const explained = explainConflicts(codes);
+        if (explained) return explained;
+        if (codes.some((code) => code !== undefined && retryable.has(code))) return { kind: 'contended' };
+        throw new Error(`transaction cancelled: ${codes.join(', ')}`, { cause: error });
+      }
+      if (error instanceof Error && retryableErrors.has(error.name)) return { kind: 'contended' };
+      throw error;
+    }
+  }
+}
+
+const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);

@@ -1,0 +1,28 @@
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { QueueDepth } from '../domain/stats.ts';
+
+export class SqsDepth {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queues: { queueUrl: string; deadLetterUrl: string },
+  ) {}
+
+  async read(): Promise<QueueDepth> {
+    const [main, dead] = await Promise.all([this.attributes(this.queues.queueUrl), this.attributes(this.queues.deadLetterUrl)]);
+    return {
+      visible: Number(main.ApproximateNumberOfMessages ?? 0),
+      in_flight: Number(main.ApproximateNumberOfMessagesNotVisible ?? 0),
+      dead_letter: Number(dead.ApproximateNumberOfMessages ?? 0) + Number(dead.ApproximateNumberOfMessagesNotVisible ?? 0),
+    };
+  }
+
+  private async attributes(queueUrl: string) {
+    const { Attributes } = await this.client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return Attributes ?? {};
+  }
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { limits } from './limits.ts';
+
+const CONTROL_CHARS = /\p{Cc}/u;
+
+const name = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(limits.maxFieldChars, `must be at most ${limits.maxFieldChars} characters`)
+  .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
+  .refine((s) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)');
+
+const timestamp = z
+  .iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T10:00:00Z' })
+  .transform((value, ctx) => {
+    const date = new Date(value);
+    const year = date.getUTCFullYear();
+    if (Number.isNaN(date.getTime()) || year < 1 || year > 9999) {
+      ctx.addIssue({ code: 'custom', message: 'must be a real date between years 0001 and 9999' });
+      return z.NEVER;
+    }
+    return date.toISOString();
+  });
+
+const payload = z
+  .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
+  .refine((value) => depthOf(value) <= limits.maxPayloadDepth, `must nest at most ${limits.maxPayloadDepth} levels deep`);
+
+export const eventSchema = z.object({
+  topic: name,
+  event_id: name,
+  timestamp,
+  source: name,
+  payload: payload.default({}),
+});
+
+/** A validated event, timestamp normalised to UTC. Its identity is (topic, event_id). */
+export type LogEvent = z.output<typeof eventSchema>;
+
+/** An event as /events returns it. */
+export interface StoredEvent {
+  topic: string;
+  event_id: string;
+  timestamp: string;
+  source: string;
+  payload: Record<string, unknown>;
+  stored_at: string;
+}
+
+export const eventKey = (event: Pick<LogEvent, 'topic' | 'event_id'>): string =>
+  JSON.stringify([event.topic, event.event_id]);
+
+/** Depth of nested objects and arrays, iteratively so that a hostile document cannot overflow the stack. */
+export function depthOf(root: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > limits.maxPayloadDepth) return deepest;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}

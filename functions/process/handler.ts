@@ -1,0 +1,27 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
+import { DynamoDbLedger } from '../adapters/dynamo-ledger.ts';
+import { consumeMessage } from '../domain/consume.ts';
+import { dynamoClient } from '../shared/clients.ts';
+import { config } from '../shared/config.ts';
+import { logger } from '../shared/logger.ts';
+
+const { EVENTS_TABLE, LEDGER_TABLE, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, EVENTS_PER_TRANSACTION } = config();
+const ledger = new DynamoDbLedger(dynamoClient(), {
+  eventsTable: EVENTS_TABLE,
+  ledgerTable: LEDGER_TABLE,
+  retentionDays: DEDUP_RETENTION_DAYS,
+});
+const processor = new BatchProcessor(EventType.SQS);
+
+async function processRecord(record: SQSRecord): Promise<void> {
+  const outcome = await consumeMessage(record.body, record.messageId, ledger, {
+    counterShards: COUNTER_SHARDS,
+    defaultTransactionSize: EVENTS_PER_TRANSACTION,
+  });
+  if (outcome.status === 'rejected') logger.warn('message rejected', { messageId: record.messageId, reason: outcome.reason });
+}
+
+// One failing message is reported alone (ReportBatchItemFailures); the others are acknowledged.
+export const handler = async (event: SQSEvent, context: Context) =>
+  processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });

@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import { SqsEventQueue } from '../adapters/sqs-queue.ts';
+import { ingest } from '../domain/ingest.ts';
+import { parsePublishRequest } from '../domain/publish-request.ts';
+import { sqsClient } from '../shared/clients.ts';
+import { config } from '../shared/config.ts';
+import { headerOf, httpHandler, reply } from '../shared/http.ts';
+
+const { QUEUE_URL, EVENTS_PER_MESSAGE, EVENTS_PER_TRANSACTION } = config();
+const queue = new SqsEventQueue(sqsClient(), QUEUE_URL);
+
+export const handler = httpHandler(['POST'], async (event) => {
+  const events = parsePublishRequest({
+    body: event.body,
+    isBase64Encoded: event.isBase64Encoded,
+    contentType: headerOf(event, 'content-type'),
+  });
+  const receipt = await ingest(events, queue, {
+    requestId: randomUUID(),
+    eventsPerMessage: EVENTS_PER_MESSAGE,
+    eventsPerTransaction: EVENTS_PER_TRANSACTION,
+  });
+  return reply(202, { status: 'accepted', accepted: receipt.accepted, request_id: receipt.requestId });
+});

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+const positiveInt = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const configSchema = z.object({
+  STAGE: z.string().min(1).default('local'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  // MiniStack and LocalStack inject this into their Lambdas; absent on real AWS.
+  AWS_ENDPOINT_URL: z.url().optional(),
+  EVENTS_TABLE: z.string().min(1),
+  LEDGER_TABLE: z.string().min(1),
+  QUEUE_URL: z.url(),
+  DLQ_URL: z.url(),
+  // Packing: how many events travel in one SQS message, and how many share one transaction.
+  // Setting both to 1 reproduces the naive one-event-per-message design.
+  EVENTS_PER_MESSAGE: positiveInt(1, 1000, 100),
+  EVENTS_PER_TRANSACTION: positiveInt(1, 97, 97),
+  COUNTER_SHARDS: positiveInt(1, 64, 8),
+  // 0 keeps dedup records forever; N > 0 lets DynamoDB TTL expire stored events after N days.
+  DEDUP_RETENTION_DAYS: positiveInt(0, 36500, 0),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, parsed once at cold start. */
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
