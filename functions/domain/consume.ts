@@ -1,5 +1,6 @@
 import { eventKey, type LogEvent } from './event.ts';
 import { readMessage } from './envelope.ts';
+import { faultFor, InjectedFault } from './faults.ts';
 import { planChunks, type Chunk } from './transaction-plan.ts';
 
 export interface TopicCounts {
@@ -35,6 +36,8 @@ export interface ConsumeOptions {
   counterShards: number;
   defaultTransactionSize: number;
   maxContendedAttempts?: number;
+  /** Honour fault markers (local stage only); receiveCount is the SQS ApproximateReceiveCount. */
+  faults?: { enabled: boolean; receiveCount: number };
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -63,6 +66,8 @@ export async function consumeMessage(
     await untilSettled(() => ledger.commitRejection(markerId, shardOf(markerId, options.counterShards)), options);
     return { status: 'rejected', reason: read.reason };
   }
+  const fault = options.faults?.enabled ? faultFor(read.envelope, options.faults.receiveCount) : undefined;
+  if (fault === 'fail') throw new InjectedFault(`injected failure before write (receive ${options.faults?.receiveCount})`);
   const totals = { status: 'processed' as const, unique: 0, duplicates: 0, redelivered: 0 };
   for (const chunk of planChunks(read.envelope)) {
     const result = await applyChunk(chunk, ledger, options);
@@ -72,6 +77,7 @@ export async function consumeMessage(
       totals.duplicates += result.duplicates;
     }
   }
+  if (fault === 'crash_after_write') throw new InjectedFault(`injected crash after write (receive ${options.faults?.receiveCount})`);
   return totals;
 }
 

@@ -3,7 +3,7 @@ export const limits = {
   /** Request body, in bytes: below Lambda's 6 MB synchronous payload limit. */
   maxBodyBytes: 5 * 1024 * 1024,
   /** Events per publish request. */
-  maxEventsPerRequest: 1000,
+  maxEventsPerRequest: 5000,
   /** One event serialised as JSON: it must fit one SQS message (256 KiB) with its envelope. */
   maxEventBytes: 200 * 1024,
   /** topic, event_id and source. */

@@ -6,7 +6,7 @@ import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 
-const { EVENTS_TABLE, LEDGER_TABLE, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, EVENTS_PER_TRANSACTION } = config();
+const { EVENTS_TABLE, LEDGER_TABLE, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, EVENTS_PER_TRANSACTION, FAULT_INJECTION } = config();
 const ledger = new DynamoDbLedger(dynamoClient(), {
   eventsTable: EVENTS_TABLE,
   ledgerTable: LEDGER_TABLE,
@@ -18,6 +18,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
   const outcome = await consumeMessage(record.body, record.messageId, ledger, {
     counterShards: COUNTER_SHARDS,
     defaultTransactionSize: EVENTS_PER_TRANSACTION,
+    faults: { enabled: FAULT_INJECTION === 'on', receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1) },
   });
   if (outcome.status === 'rejected') logger.warn('message rejected', { messageId: record.messageId, reason: outcome.reason });
 }

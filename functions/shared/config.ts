@@ -19,6 +19,11 @@ const configSchema = z.object({
   COUNTER_SHARDS: positiveInt(1, 64, 8),
   // 0 keeps dedup records forever; N > 0 lets DynamoDB TTL expire stored events after N days.
   DEDUP_RETENTION_DAYS: positiveInt(0, 36500, 0),
+  // Honours fault markers in payloads (see domain/faults.ts). Refused outside the local stage.
+  FAULT_INJECTION: z.enum(['on', 'off']).default('off'),
+}).refine((c) => c.FAULT_INJECTION === 'off' || c.STAGE === 'local', {
+  message: 'FAULT_INJECTION=on is only allowed in the local stage',
+  path: ['FAULT_INJECTION'],
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `npm test`: unit tests, then integration and end-to-end tests against the emulator. Starts the
+# emulator and deploys when needed (local stage, fault injection on: only payloads that carry a
+# fault marker are affected), and stops the emulator afterwards if it started it.
+source "$(dirname "$0")/lib/common.sh"
+
+started_here=0
+if ! curl -fsS -m 2 "$AWS_ENDPOINT_URL/_localstack/health" >/dev/null 2>&1; then
+  bash scripts/emulator.sh start
+  started_here=1
+fi
+cleanup() { [[ "$started_here" == 1 ]] && bash scripts/emulator.sh stop || true; }
+trap cleanup EXIT
+
+export IDEMLOG_FAULT_INJECTION=on
+node scripts/deploy.ts
+vitest run "$@"

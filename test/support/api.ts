@@ -1,0 +1,61 @@
+import { readStack } from '../../scripts/lib/stack.ts';
+import { eventually } from './poll.ts';
+
+export const stack = readStack();
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export async function api<T = any>(path: string, init: RequestInit = {}): Promise<ApiResponse<T>> {
+  const response = await fetch(`${stack.apiUrl}${path}`, init);
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // left as text: a test asserting JSON fails on it
+  }
+  return { status: response.status, headers: response.headers, body: body as T };
+}
+
+export const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  api(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+export const publish = (body: unknown) => postJson('/publish', body);
+
+export const stats = async () => (await api('/stats')).body;
+
+/** Waits until a topic's counters reach `received` and the queue holds nothing more. */
+export async function topicSettled(topic: string, received: number, timeoutMs = 90_000) {
+  return eventually(
+    async () => {
+      const current = await stats();
+      const counters = current.topics?.[topic];
+      if (!counters || counters.received < received) return undefined;
+      if (current.queue.visible + current.queue.in_flight > 0) return undefined;
+      return counters as { received: number; unique_processed: number; duplicate_dropped: number };
+    },
+    `topic ${topic} to receive ${received}`,
+    timeoutMs,
+  );
+}
+
+/** Waits until the queue is empty and the counters have stopped moving. */
+export async function drained(timeoutMs = 120_000) {
+  let previous = '';
+  return eventually(
+    async () => {
+      const current = await stats();
+      const fingerprint = `${current.received}/${current.unique_processed}/${current.duplicate_dropped}/${current.rejected}`;
+      const quiet = current.queue.visible + current.queue.in_flight === 0 && fingerprint === previous;
+      previous = fingerprint;
+      return quiet ? current : undefined;
+    },
+    'the queue to drain',
+    timeoutMs,
+    500,
+  );
+}
