@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { packEvents } from '../../functions/domain/envelope.ts';
+import { eventSchema } from '../../functions/domain/event.ts';
+import { api, publish, stats, topicSettled } from '../support/api.ts';
+import { invokeProcess, sqsRecord } from '../support/aws.ts';
+import { eventually } from '../support/poll.ts';
+import { makeEvent, uniqueTopic } from '../support/events.ts';
+
+describe('concurrency', () => {
+  it('stores one event once when 50 clients publish it at the same time', async () => {
+    const topic = uniqueTopic('publish-50');
+    const event = makeEvent({ topic });
+    const replies = await Promise.all(Array.from({ length: 50 }, () => publish(event)));
+    expect(replies.map((r) => r.status)).toEqual(Array(50).fill(202));
+    expect(await topicSettled(topic, 50)).toEqual({ received: 50, unique_processed: 1, duplicate_dropped: 49 });
+    expect((await api(`/events?topic=${encodeURIComponent(topic)}`)).body.count).toBe(1);
+  });
+
+  // The emulator's poller would serialise these; invoking the function directly makes them race.
+  it('stores one event once when 50 process invocations carrying it run in parallel', async () => {
+    const topic = uniqueTopic('invoke-50');
+    const event = eventSchema.parse(makeEvent({ topic }));
+    const records = Array.from({ length: 50 }, (_, i) =>
+      sqsRecord(packEvents([event], { requestId: `${topic}-${i}`, eventsPerMessage: 1, eventsPerTransaction: 1 })[0]!.body),
+    );
+    const replies = await Promise.all(records.map((record) => invokeProcess([record])));
+    expect(replies.flatMap((r) => r.batchItemFailures)).toEqual([]);
+    const counters = await eventually(async () => (await stats()).topics[topic], 'the counters');
+    expect(counters).toEqual({ received: 50, unique_processed: 1, duplicate_dropped: 49 });
+  });
+});

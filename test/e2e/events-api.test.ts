@@ -1,0 +1,64 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, publish, topicSettled } from '../support/api.ts';
+import { makeEvent, uniqueTopic } from '../support/events.ts';
+
+const topic = uniqueTopic('events');
+const other = uniqueTopic('events-other');
+const count = 23;
+
+beforeAll(async () => {
+  // Published out of order; /events must answer in timestamp order.
+  const events = Array.from({ length: count }, (_, i) =>
+    makeEvent({ topic, event_id: `e${String(i).padStart(2, '0')}`, timestamp: new Date(Date.UTC(2030, 0, 1, 0, 0, count - i)).toISOString() }),
+  );
+  await publish(events.reverse().slice(0, 10));
+  await publish(events.slice(10));
+  await publish(makeEvent({ topic: other, timestamp: '2031-01-01T00:00:00Z' }));
+  await topicSettled(topic, count);
+  await topicSettled(other, 1);
+});
+
+const get = (query: string) => api(`/events?${query}`);
+
+describe('GET /events', () => {
+  it('filters by topic, oldest first', async () => {
+    const { status, body } = await get(`topic=${encodeURIComponent(topic)}&limit=1000`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ topic, count });
+    expect(body.events.every((e: any) => e.topic === topic)).toBe(true);
+    const stamps = body.events.map((e: any) => e.timestamp);
+    expect(stamps).toEqual([...stamps].sort());
+    expect(body.next_cursor).toBeNull();
+  });
+
+  it('honours limit exactly and the cursor walks every event exactly once', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const { body } = await get(`topic=${encodeURIComponent(topic)}&limit=5${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(body.count).toBe(body.events.length);
+      expect(body.count).toBe(body.next_cursor ? 5 : count % 5 || 5);
+      seen.push(...body.events.map((e: any) => e.event_id));
+      cursor = body.next_cursor;
+    } while (cursor);
+    expect(seen).toHaveLength(count);
+    expect(new Set(seen).size).toBe(count);
+    expect(seen).toEqual([...seen].sort().reverse());
+  });
+
+  it('without a topic returns the most recent events across topics first', async () => {
+    const { body } = await get('limit=2');
+    expect(body.topic).toBeNull();
+    expect(body.count).toBe(2);
+    expect(body.events[0].topic).toBe(other);
+    expect(body.events[0].timestamp >= body.events[1].timestamp).toBe(true);
+  });
+
+  it('answers 400 for a bad limit or cursor', async () => {
+    for (const query of ['limit=0', 'limit=1001', 'limit=ten', `topic=${'t'.repeat(300)}`, 'cursor=%%%']) {
+      const { status, body } = await get(query);
+      expect(status, query).toBe(400);
+      expect(body).toMatchObject({ error: 'invalid_query', details: expect.any(Array) });
+    }
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { drained, publish } from '../support/api.ts';
+import { makeEvent, uniqueTopic, type TestEvent } from '../support/events.ts';
+
+describe('stats invariant after a mixed load', () => {
+  it('received = unique + duplicates, per-topic sums equal totals, unique = distinct events sent', async () => {
+    const before = await drained();
+    const topics = Array.from({ length: 4 }, (_, i) => uniqueTopic(`mix${i}`));
+    const distinct: TestEvent[] = Array.from({ length: 600 }, (_, i) => makeEvent({ topic: topics[i % topics.length]!, payload: { i } }));
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const duplicates = Array.from({ length: 250 }, () => distinct[Math.floor(random() * distinct.length)]!);
+    const all = [...distinct, ...duplicates].sort(() => random() - 0.5);
+
+    const batches: TestEvent[][] = [];
+    for (let i = 0; i < all.length; i += 1 + Math.floor(random() * 60)) batches.push(all.slice(i, i + 1 + Math.floor(random() * 60)));
+    // Re-send a few whole batches as a retrying client would.
+    const resent = batches.filter((_, i) => i % 7 === 0);
+    const sent = [...batches, ...resent];
+    const replies = await Promise.all(sent.map((batch) => publish(batch)));
+    expect(replies.every((r) => r.status === 202)).toBe(true);
+    const accepted = replies.reduce((sum, r) => sum + r.body.accepted, 0);
+    const sentEvents = sent.flat();
+    const uniqueSent = new Set(sentEvents.map((e) => `${e.topic}|${e.event_id}`)).size;
+
+    const after = await drained();
+    expect(after.received - before.received).toBe(accepted);
+    expect(after.received).toBe(after.unique_processed + after.duplicate_dropped);
+    expect(after.unique_processed - before.unique_processed).toBe(uniqueSent);
+    for (const key of ['received', 'unique_processed', 'duplicate_dropped'] as const) {
+      const sum = Object.values(after.topics).reduce((total: number, topic: any) => total + topic[key], 0);
+      expect(sum).toBe(after[key]);
+    }
+    for (const topic of topics) {
+      const mine = sentEvents.filter((e) => e.topic === topic);
+      expect(after.topics[topic]).toEqual({
+        received: mine.length,
+        unique_processed: new Set(mine.map((e) => e.event_id)).size,
+        duplicate_dropped: mine.length - new Set(mine.map((e) => e.event_id)).size,
+      });
+    }
+  });
+});

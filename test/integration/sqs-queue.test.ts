@@ -1,0 +1,35 @@
+import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqsEventQueue } from '../../functions/adapters/sqs-queue.ts';
+import { packEvents, readMessage } from '../../functions/domain/envelope.ts';
+import { eventSchema } from '../../functions/domain/event.ts';
+import { sqs } from '../support/aws.ts';
+import { makeEvent } from '../support/events.ts';
+
+let queueUrl: string;
+
+beforeAll(async () => {
+  ({ QueueUrl: queueUrl } = (await sqs.send(new CreateQueueCommand({ QueueName: `idemlog-it-${Date.now()}` }))) as { QueueUrl: string });
+});
+afterAll(async () => {
+  await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+});
+
+describe('SqsEventQueue against the emulator', () => {
+  it('enqueues packed messages in batches and every event arrives', async () => {
+    const events = Array.from({ length: 230 }, () => eventSchema.parse(makeEvent()));
+    const messages = packEvents(events, { requestId: 'it', eventsPerMessage: 10, eventsPerTransaction: 10 });
+    const result = await new SqsEventQueue(sqs, queueUrl).sendAll(messages);
+    expect(result.failedIds).toEqual([]);
+
+    const received = new Set<string>();
+    for (let i = 0; i < 20 && received.size < events.length; i++) {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      for (const message of Messages) {
+        const read = readMessage(message.Body!, message.MessageId!, 97);
+        if (read.ok) for (const event of read.envelope.events) received.add(event.event_id);
+      }
+    }
+    expect(received).toEqual(new Set(events.map((e) => e.event_id)));
+  });
+});
