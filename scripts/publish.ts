@@ -65,11 +65,20 @@ function parseOptions() {
   return parsed.data;
 }
 
+/** Inside docker compose the emulator is a service name, not 127.0.0.1:4566. */
+function withEmulatorHost(apiUrl: string): string {
+  const host = process.env.IDEMLOG_EMULATOR_HOST;
+  if (!host) return apiUrl;
+  const url = new URL(apiUrl);
+  url.host = host;
+  return url.toString().replace(/\/$/, '');
+}
+
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 async function main() {
   const options = parseOptions();
-  const baseUrl = options.url ?? readStack().apiUrl;
+  const baseUrl = options.url ?? withEmulatorHost(readStack().apiUrl);
   const showBars = !options.json && process.stderr.isTTY;
   const workload = buildWorkload({
     events: options.events,

@@ -42,7 +42,7 @@ export interface ConsumeOptions {
 }
 
 export type MessageOutcome =
-  | { status: 'processed'; unique: number; duplicates: number; redelivered: number }
+  | { status: 'processed'; deliveryId: string; unique: number; duplicates: number; redelivered: number }
   | { status: 'rejected'; reason: string };
 
 export class ContentionError extends Error {
@@ -67,8 +67,8 @@ export async function consumeMessage(
     return { status: 'rejected', reason: read.reason };
   }
   const fault = options.faults?.enabled ? faultFor(read.envelope, options.faults.receiveCount) : undefined;
-  if (fault === 'fail') throw new InjectedFault(`injected failure before write (receive ${options.faults?.receiveCount})`);
-  const totals = { status: 'processed' as const, unique: 0, duplicates: 0, redelivered: 0 };
+  if (fault === 'fail') throw new InjectedFault(`injected failure before write in ${read.envelope.id} (receive ${options.faults?.receiveCount})`);
+  const totals = { status: 'processed' as const, deliveryId: read.envelope.id, unique: 0, duplicates: 0, redelivered: 0 };
   for (const chunk of planChunks(read.envelope)) {
     const result = await applyChunk(chunk, ledger, options);
     if (result === 'already-applied') totals.redelivered += chunk.events.length;
@@ -77,7 +77,10 @@ export async function consumeMessage(
       totals.duplicates += result.duplicates;
     }
   }
-  if (fault === 'crash_after_write') throw new InjectedFault(`injected crash after write (receive ${options.faults?.receiveCount})`);
+  if (fault === 'crash_after_write') {
+    const did = totals.redelivered > 0 ? 'found it already applied' : `stored ${totals.unique} new, ${totals.duplicates} duplicate(s)`;
+    throw new InjectedFault(`injected crash after write in ${read.envelope.id} (receive ${options.faults?.receiveCount}; this delivery ${did})`);
+  }
   return totals;
 }
 

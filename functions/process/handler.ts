@@ -15,12 +15,18 @@ const ledger = new DynamoDbLedger(dynamoClient(), {
 const processor = new BatchProcessor(EventType.SQS);
 
 async function processRecord(record: SQSRecord): Promise<void> {
-  const outcome = await consumeMessage(record.body, record.messageId, ledger, {
-    counterShards: COUNTER_SHARDS,
-    defaultTransactionSize: EVENTS_PER_TRANSACTION,
-    faults: { enabled: FAULT_INJECTION === 'on', receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1) },
-  });
-  if (outcome.status === 'rejected') logger.warn('message rejected', { messageId: record.messageId, reason: outcome.reason });
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
+  try {
+    const outcome = await consumeMessage(record.body, record.messageId, ledger, {
+      counterShards: COUNTER_SHARDS,
+      defaultTransactionSize: EVENTS_PER_TRANSACTION,
+      faults: { enabled: FAULT_INJECTION === 'on', receiveCount },
+    });
+    logger.info('message done', { messageId: record.messageId, receiveCount, ...outcome });
+  } catch (error) {
+    logger.warn('message failed', { messageId: record.messageId, receiveCount, error: (error as Error).name, reason: (error as Error).message });
+    throw error;
+  }
 }
 
 // One failing message is reported alone (ReportBatchItemFailures); the others are acknowledged.

@@ -1,0 +1,64 @@
+// `npm run demo:dlq`: a message that always fails lands in the DLQ after maxReceiveCount receives,
+// without holding back the rest of its batch; once the fault is switched off, `npm run redrive`
+// moves it back and it is counted exactly once.
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { clientsFor, deliveryLogs } from './lib/aws.ts';
+import { deployLocal, describeCounts, publish, say, sleep, topicCounts } from './lib/demo.ts';
+import { projectRoot } from './lib/stack.ts';
+
+const run = randomBytes(3).toString('hex');
+const topic = `demo.dlq.${run}`;
+const event = (id: string, payload: Record<string, unknown> = {}) => ({ topic, event_id: id, timestamp: new Date().toISOString(), source: 'demo', payload });
+
+say('deploying the local stage with fault injection on');
+let stack = deployLocal('on');
+const { logs } = clientsFor(stack);
+const since = Date.now() - 1000;
+const before = await topicCounts(stack.apiUrl, topic);
+
+const poisonRequest = await publish(stack.apiUrl, [event('always-fails', { _idemlog_fault: { mode: 'fail' } }), event('packed-with-it')]);
+const normalRequest = await publish(stack.apiUrl, [event('ok-1'), event('ok-2'), event('ok-1')]);
+say(`published 5 events on ${topic} in two messages: one whose first event always fails (its second event shares its message, so its fate), and a normal one`);
+say(`maxReceiveCount is ${stack.maxReceiveCount}: after that many failed receives SQS moves the message to the DLQ`);
+
+const seen = new Set<string>();
+const deadline = Date.now() + 6 * 60_000;
+let inDlq = false;
+while (Date.now() < deadline && !inDlq) {
+  for (const line of await deliveryLogs(logs, stack.processFunction, since)) {
+    const key = `${line.messageId}:${line.receiveCount}:${line.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const delivery = line.deliveryId ?? /in (\S+) \(receive/.exec(line.reason ?? '')?.[1] ?? '';
+    if (delivery.startsWith(poisonRequest)) say(`poison message, delivery #${line.receiveCount}: failed before writing`);
+    else if (delivery.startsWith(normalRequest) && line.message === 'message done') {
+      say(`a normal message was stored and acknowledged (${line.unique} new, ${line.duplicates} duplicate): the poison message did not hold it back`);
+    }
+  }
+  const counts = await topicCounts(stack.apiUrl, topic);
+  inDlq = counts.queue.dead_letter > before.queue.dead_letter;
+  if (!inDlq) await sleep(3000);
+}
+if (!inDlq) {
+  say('the message did not reach the DLQ in time');
+  process.exit(1);
+}
+let counts = await topicCounts(stack.apiUrl, topic);
+say(`the poison message is in the DLQ (dead_letter ${counts.queue.dead_letter}); counters: ${describeCounts(counts)}`);
+
+say('switching fault injection off (redeploy), then: npm run redrive');
+stack = deployLocal('off');
+const redrive = spawnSync('node', ['scripts/redrive.ts'], { cwd: projectRoot, encoding: 'utf8' });
+say(redrive.stdout.trim() || redrive.stderr.trim());
+if (redrive.status !== 0) process.exit(1);
+
+const expected = { received: 5, unique_processed: 4, duplicate_dropped: 1 };
+for (const end = Date.now() + 90_000; Date.now() < end; await sleep(1000)) {
+  counts = await topicCounts(stack.apiUrl, topic);
+  if (counts.received >= expected.received && counts.queue.visible + counts.queue.in_flight === 0) break;
+}
+say(`final counters for ${topic}: ${describeCounts(counts)}`);
+const exact = counts.received === expected.received && counts.unique_processed === expected.unique_processed && counts.duplicate_dropped === expected.duplicate_dropped;
+say(exact ? 'EXACT: the redriven message was counted once, and nothing else twice' : `NOT EXACT: expected ${describeCounts(expected)}`);
+process.exit(exact ? 0 : 1);

@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { projectRoot, readStack, type StackInfo } from './stack.ts';
+import { fetchStats, type Counts } from './convergence.ts';
+
+const started = Date.now();
+export const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
+export const say = (text: string) => console.log(`${clock()}  ${text}`);
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Deploys the local stage with fault injection on or off (a no-op when already so) and returns the stack. */
+export function deployLocal(faultInjection: 'on' | 'off'): StackInfo {
+  const result = spawnSync('node', ['scripts/deploy.ts'], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, IDEMLOG_STAGE: 'local', IDEMLOG_FAULT_INJECTION: faultInjection },
+  });
+  if (result.status !== 0) throw new Error('deploy failed');
+  return readStack();
+}
+
+export async function publish(baseUrl: string, events: unknown[]): Promise<string> {
+  const response = await fetch(`${baseUrl}/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+  const body = (await response.json()) as { request_id: string };
+  if (response.status !== 202) throw new Error(`publish answered ${response.status}: ${JSON.stringify(body)}`);
+  return body.request_id;
+}
+
+export async function topicCounts(baseUrl: string, topic: string): Promise<Counts & { queue: { visible: number; in_flight: number; dead_letter: number } }> {
+  const stats = await fetchStats(baseUrl);
+  const counts = stats.topics[topic] ?? { received: 0, unique_processed: 0, duplicate_dropped: 0 };
+  return { ...counts, queue: stats.queue };
+}
+
+export const describeCounts = (c: Counts) => `received ${c.received}, unique ${c.unique_processed}, duplicates ${c.duplicate_dropped}`;
