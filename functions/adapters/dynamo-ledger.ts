@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventKey } from '../domain/event.ts';
 import type { ChunkWrite, CommitOutcome, Ledger } from '../domain/consume.ts';
 import { counterPartition, markerKey, rejectedCounterKey, toEventItem, topicCounterKey } from './items.ts';
@@ -25,11 +25,33 @@ const retryableErrors = new Set([
 ]);
 
 export class DynamoDbLedger implements Ledger {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tables: LedgerTables,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tables: LedgerTables;
+  private readonly clock: () => Date;
+
+  constructor(client: DynamoDBDocumentClient, tables: LedgerTables, clock: () => Date = () => new Date()) {
+    this.client = client;
+    this.tables = tables;
+    this.clock = clock;
+  }
+
+  async peekChunk(markerId: string, keys: Array<{ topic: string; event_id: string }>): Promise<{ applied: boolean; stored: string[] }> {
+    const unique = [...new Map(keys.map((k) => [eventKey(k), { topic: k.topic, event_id: k.event_id }])).values()];
+    let requests: Record<string, { Keys: Record<string, unknown>[]; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }> | undefined = {
+      [this.tables.ledgerTable]: { Keys: [markerKey(markerId)], ProjectionExpression: 'pk' },
+      ...(unique.length > 0 ? { [this.tables.eventsTable]: { Keys: unique, ProjectionExpression: '#t, event_id', ExpressionAttributeNames: { '#t': 'topic' } } } : {}),
+    };
+    let applied = false;
+    const stored: string[] = [];
+    // BatchGetItem may return part of the keys as unprocessed; ask again for those, a bounded number of times.
+    for (let attempt = 0; requests && Object.keys(requests).length > 0 && attempt < 5; attempt++) {
+      const result = await this.client.send(new BatchGetCommand({ RequestItems: requests }));
+      applied ||= (result.Responses?.[this.tables.ledgerTable] ?? []).length > 0;
+      for (const item of result.Responses?.[this.tables.eventsTable] ?? []) stored.push(eventKey(item as { topic: string; event_id: string }));
+      requests = result.UnprocessedKeys as typeof requests;
+    }
+    return { applied, stored };
+  }
 
   async commitChunk(write: ChunkWrite): Promise<CommitOutcome> {
     const now = this.clock();

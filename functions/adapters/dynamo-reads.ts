@@ -5,10 +5,13 @@ import type { CounterReader, CounterRow } from '../domain/stats.ts';
 import { byTimeIndex, counterPartition, fromEventItem, rejectedCounterKey, topicOfCounterKey } from './items.ts';
 
 export class DynamoDbReads implements EventReader, CounterReader {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tables: { eventsTable: string; ledgerTable: string; counterShards: number },
-  ) {}
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tables: { eventsTable: string; ledgerTable: string; counterShards: number };
+
+  constructor(client: DynamoDBDocumentClient, tables: { eventsTable: string; ledgerTable: string; counterShards: number }) {
+    this.client = client;
+    this.tables = tables;
+  }
 
   /** Every counter item, one Query per shard partition: no Scan. */
   async readCounters(): Promise<CounterRow[]> {

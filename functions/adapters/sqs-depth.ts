@@ -2,10 +2,13 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueDepth } from '../domain/stats.ts';
 
 export class SqsDepth {
-  constructor(
-    private readonly client: SQSClient,
-    private readonly queues: { queueUrl: string; deadLetterUrl: string },
-  ) {}
+  private readonly client: SQSClient;
+  private readonly queues: { queueUrl: string; deadLetterUrl: string };
+
+  constructor(client: SQSClient, queues: { queueUrl: string; deadLetterUrl: string }) {
+    this.client = client;
+    this.queues = queues;
+  }
 
   async read(): Promise<QueueDepth> {
     const [main, dead] = await Promise.all([this.attributes(this.queues.queueUrl), this.attributes(this.queues.deadLetterUrl)]);

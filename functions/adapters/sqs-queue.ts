@@ -12,11 +12,15 @@ export interface SendOptions {
 }
 
 export class SqsEventQueue implements EventQueue {
-  constructor(
-    private readonly client: SQSClient,
-    private readonly queueUrl: string,
-    private readonly options: SendOptions = {},
-  ) {}
+  private readonly client: SQSClient;
+  private readonly queueUrl: string;
+  private readonly options: SendOptions;
+
+  constructor(client: SQSClient, queueUrl: string, options: SendOptions = {}) {
+    this.client = client;
+    this.queueUrl = queueUrl;
+    this.options = options;
+  }
 
   async sendAll(messages: PackedMessage[]): Promise<{ failedIds: string[] }> {
     const results = await Promise.all(batchesOf(messages).map((batch) => this.sendBatch(batch)));

@@ -28,6 +28,12 @@ export type CommitOutcome =
   | { kind: 'contended' };
 
 export interface Ledger {
+  /**
+   * A cheap read before the transaction: whether the chunk's marker exists and which of its
+   * events are already stored. Only a hint that saves cancelled transactions; the transaction's
+   * conditions remain the gate.
+   */
+  peekChunk(markerId: string, keys: Array<{ topic: string; event_id: string }>): Promise<{ applied: boolean; stored: string[] }>;
   commitChunk(write: ChunkWrite): Promise<CommitOutcome>;
   commitRejection(markerId: string, shard: number): Promise<CommitOutcome>;
 }
@@ -36,6 +42,8 @@ export interface ConsumeOptions {
   counterShards: number;
   defaultTransactionSize: number;
   maxContendedAttempts?: number;
+  /** Read before writing to skip known duplicates and applied chunks (default true). */
+  peek?: boolean;
   /** Honour fault markers (local stage only); receiveCount is the SQS ApproximateReceiveCount. */
   faults?: { enabled: boolean; receiveCount: number };
   sleep?: (ms: number) => Promise<void>;
@@ -91,6 +99,11 @@ async function applyChunk(
 ): Promise<'already-applied' | { unique: number; duplicates: number }> {
   const knownDuplicates = new Set<string>();
   const shard = shardOf(chunk.markerId, options.counterShards);
+  if (options.peek ?? true) {
+    const peeked = await ledger.peekChunk(chunk.markerId, chunk.events);
+    if (peeked.applied) return 'already-applied';
+    for (const key of peeked.stored) knownDuplicates.add(key);
+  }
   for (;;) {
     const write = buildWrite(chunk, shard, knownDuplicates);
     const outcome = await untilSettled(() => ledger.commitChunk(write), options);

@@ -11,6 +11,13 @@ export class MemoryLedger implements Ledger {
   readonly scripted: CommitOutcome[] = [];
   commits = 0;
 
+  peeks = 0;
+
+  async peekChunk(markerId: string, keys: Array<{ topic: string; event_id: string }>) {
+    this.peeks++;
+    return { applied: this.markers.has(markerId), stored: keys.map(eventKey).filter((key) => this.events.has(key)) };
+  }
+
   async commitChunk(write: ChunkWrite): Promise<CommitOutcome> {
     this.commits++;
     const scripted = this.scripted.shift();

@@ -38,6 +38,26 @@ describe('consumeMessage', () => {
     expect(ledger.counters.get('t')).toEqual({ received: 3, unique: 2, duplicates: 1 });
   });
 
+  it('without the pre-read, learns duplicates from the cancelled transaction and commits the rest', async () => {
+    const ledger = new MemoryLedger();
+    const shared = makeEvent({ topic: 't' });
+    await consumeMessage(envelopeOf([shared], 'first'), 'm1', ledger, options);
+    const commitsBefore = ledger.commits;
+    const outcome = await consumeMessage(envelopeOf([shared, makeEvent({ topic: 't' })], 'second'), 'm2', ledger, { ...options, peek: false });
+    expect(outcome).toMatchObject({ unique: 1, duplicates: 1 });
+    expect(ledger.commits - commitsBefore).toBe(2);
+    expect(ledger.counters.get('t')).toEqual({ received: 3, unique: 2, duplicates: 1 });
+  });
+
+  it('with the pre-read, skips an applied chunk without a transaction', async () => {
+    const ledger = new MemoryLedger();
+    const body = envelopeOf([makeEvent({ topic: 't' })]);
+    await consumeMessage(body, 'm1', ledger, options);
+    const commitsBefore = ledger.commits;
+    expect(await consumeMessage(body, 'm1', ledger, options)).toMatchObject({ redelivered: 1 });
+    expect(ledger.commits).toBe(commitsBefore);
+  });
+
   it('splits a message into transactions deterministically, and a redelivery skips every applied chunk', async () => {
     const ledger = new MemoryLedger();
     const events = Array.from({ length: 10 }, (_, i) => makeEvent({ topic: `t${i % 3}` }));

@@ -6,7 +6,10 @@ import { AppError } from '../../functions/shared/errors.ts';
 
 /** A reader over an in-memory list, with the same range semantics as the DynamoDB adapter. */
 class ListReader implements EventReader {
-  constructor(private readonly events: StoredEvent[]) {}
+  private readonly events: StoredEvent[];
+  constructor(events: StoredEvent[]) {
+    this.events = events;
+  }
   async topics() {
     return [...new Set(this.events.map((e) => e.topic))];
   }
