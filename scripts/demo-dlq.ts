@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { clientsFor, deliveryLogs } from './lib/aws.ts';
-import { deployLocal, describeCounts, publish, say, sleep, topicCounts } from './lib/demo.ts';
+import { deployLocal } from './lib/deploy-local.ts';
+import { describeCounts, publish, say, sleep, topicCounts } from './lib/demo.ts';
 import { projectRoot } from './lib/stack.ts';
 
 const run = randomBytes(3).toString('hex');

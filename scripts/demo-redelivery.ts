@@ -2,7 +2,8 @@
 // acknowledging is redelivered by SQS after the visibility timeout, and the counters stay exact.
 import { randomBytes } from 'node:crypto';
 import { clientsFor, deliveryLogs } from './lib/aws.ts';
-import { deployLocal, describeCounts, publish, say, sleep, topicCounts } from './lib/demo.ts';
+import { deployLocal } from './lib/deploy-local.ts';
+import { describeCounts, publish, say, sleep, topicCounts } from './lib/demo.ts';
 
 const run = randomBytes(3).toString('hex');
 const topic = `demo.redelivery.${run}`;

@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventKey } from '../domain/event.ts';
 import type { ChunkWrite, CommitOutcome, Ledger } from '../domain/consume.ts';
+import { indexWriteUnits, transactionalWriteUnits } from './write-cost.ts';
 import { counterPartition, markerKey, rejectedCounterKey, toEventItem, topicCounterKey } from './items.ts';
 
 type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
@@ -75,7 +76,9 @@ export class DynamoDbLedger implements Ledger {
         },
       })),
     ];
-    return this.transact(items, (codes) => {
+    // The by-time index projects every event item, so each insert also writes the index once.
+    const indexUnits = write.inserts.reduce((sum, _, i) => sum + indexWriteUnits(items[i + 1]!.Put!.Item!), 0);
+    return this.transact(items, indexUnits, (codes) => {
       const duplicates = write.inserts.filter((_, i) => codes[i + 1] === 'ConditionalCheckFailed').map(eventKey);
       return duplicates.length > 0 ? { kind: 'duplicates', keys: duplicates } : undefined;
     });
@@ -95,6 +98,7 @@ export class DynamoDbLedger implements Ledger {
           },
         },
       ],
+      0,
       () => undefined,
     );
   }
@@ -112,11 +116,13 @@ export class DynamoDbLedger implements Ledger {
   /** Runs a transaction whose first action is the marker, and says what a cancellation means. */
   private async transact(
     items: TransactItems,
+    indexUnits: number,
     explainConflicts: (codes: Array<string | undefined>) => CommitOutcome | undefined,
   ): Promise<CommitOutcome> {
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-      return { kind: 'committed' };
+      const result = await this.client.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
+      const reported = result.ConsumedCapacity?.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      return { kind: 'committed', cost: { rule: ruleCost(items) + indexUnits, reported } };
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
@@ -133,3 +139,7 @@ export class DynamoDbLedger implements Ledger {
 }
 
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/** Puts are sized from their item; counter updates and markers stay far below 1 KB. */
+const ruleCost = (items: TransactItems) =>
+  items.reduce((sum, item) => sum + (item.Put ? transactionalWriteUnits(item.Put.Item!) : 2), 0);

@@ -18,8 +18,14 @@ export interface ChunkWrite {
   counts: Map<string, TopicCounts>;
 }
 
+/** What a commit cost in DynamoDB write units: by AWS's item-size rules, and as the service reported it. */
+export interface WriteCost {
+  rule: number;
+  reported?: number;
+}
+
 export type CommitOutcome =
-  | { kind: 'committed' }
+  | { kind: 'committed'; cost?: WriteCost }
   /** The marker exists: this chunk was applied by an earlier delivery. */
   | { kind: 'already-applied' }
   /** These inserts already exist (another delivery stored them); nothing was written. */
@@ -49,9 +55,18 @@ export interface ConsumeOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** Work done against DynamoDB for one message, for the benchmark. */
+export interface ConsumeMetrics {
+  peeks: number;
+  transactions: number;
+  cancelled: number;
+  wruRule: number;
+  wruReported: number;
+}
+
 export type MessageOutcome =
-  | { status: 'processed'; deliveryId: string; unique: number; duplicates: number; redelivered: number }
-  | { status: 'rejected'; reason: string };
+  | { status: 'processed'; deliveryId: string; unique: number; duplicates: number; redelivered: number; metrics: ConsumeMetrics }
+  | { status: 'rejected'; reason: string; metrics: ConsumeMetrics };
 
 export class ContentionError extends Error {
   override readonly name = 'ContentionError';
@@ -68,17 +83,18 @@ export async function consumeMessage(
   ledger: Ledger,
   options: ConsumeOptions,
 ): Promise<MessageOutcome> {
+  const metrics: ConsumeMetrics = { peeks: 0, transactions: 0, cancelled: 0, wruRule: 0, wruReported: 0 };
   const read = readMessage(body, messageId, options.defaultTransactionSize);
   if (!read.ok) {
     const markerId = `sqs:${messageId}#rejected`;
-    await untilSettled(() => ledger.commitRejection(markerId, shardOf(markerId, options.counterShards)), options);
-    return { status: 'rejected', reason: read.reason };
+    await untilSettled(() => ledger.commitRejection(markerId, shardOf(markerId, options.counterShards)), options, metrics);
+    return { status: 'rejected', reason: read.reason, metrics };
   }
   const fault = options.faults?.enabled ? faultFor(read.envelope, options.faults.receiveCount) : undefined;
   if (fault === 'fail') throw new InjectedFault(`injected failure before write in ${read.envelope.id} (receive ${options.faults?.receiveCount})`);
-  const totals = { status: 'processed' as const, deliveryId: read.envelope.id, unique: 0, duplicates: 0, redelivered: 0 };
+  const totals = { status: 'processed' as const, deliveryId: read.envelope.id, unique: 0, duplicates: 0, redelivered: 0, metrics };
   for (const chunk of planChunks(read.envelope)) {
-    const result = await applyChunk(chunk, ledger, options);
+    const result = await applyChunk(chunk, ledger, options, metrics);
     if (result === 'already-applied') totals.redelivered += chunk.events.length;
     else {
       totals.unique += result.unique;
@@ -96,17 +112,19 @@ async function applyChunk(
   chunk: Chunk,
   ledger: Ledger,
   options: ConsumeOptions,
+  metrics: ConsumeMetrics,
 ): Promise<'already-applied' | { unique: number; duplicates: number }> {
   const knownDuplicates = new Set<string>();
   const shard = shardOf(chunk.markerId, options.counterShards);
   if (options.peek ?? true) {
+    metrics.peeks++;
     const peeked = await ledger.peekChunk(chunk.markerId, chunk.events);
     if (peeked.applied) return 'already-applied';
     for (const key of peeked.stored) knownDuplicates.add(key);
   }
   for (;;) {
     const write = buildWrite(chunk, shard, knownDuplicates);
-    const outcome = await untilSettled(() => ledger.commitChunk(write), options);
+    const outcome = await untilSettled(() => ledger.commitChunk(write), options, metrics);
     if (outcome.kind === 'already-applied') return 'already-applied';
     if (outcome.kind === 'committed') {
       return { unique: write.inserts.length, duplicates: chunk.events.length - write.inserts.length };
@@ -138,11 +156,20 @@ export function buildWrite(chunk: Chunk, shard: number, knownDuplicates: Readonl
   return { markerId: chunk.markerId, deliveryId: chunk.deliveryId, shard, inserts, counts };
 }
 
-async function untilSettled(commit: () => Promise<CommitOutcome>, options: ConsumeOptions): Promise<Exclude<CommitOutcome, { kind: 'contended' }>> {
+async function untilSettled(
+  commit: () => Promise<CommitOutcome>,
+  options: ConsumeOptions,
+  metrics: ConsumeMetrics,
+): Promise<Exclude<CommitOutcome, { kind: 'contended' }>> {
   const attempts = options.maxContendedAttempts ?? 12;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (let attempt = 1; ; attempt++) {
     const outcome = await commit();
+    if (outcome.kind === 'committed') {
+      metrics.transactions++;
+      metrics.wruRule += outcome.cost?.rule ?? 0;
+      metrics.wruReported += outcome.cost?.reported ?? 0;
+    } else metrics.cancelled++;
     if (outcome.kind !== 'contended') return outcome;
     if (attempt >= attempts) throw new ContentionError(`transaction still contended after ${attempts} attempts`);
     await sleep(Math.random() * Math.min(1000, 20 * 2 ** attempt));

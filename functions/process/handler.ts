@@ -1,18 +1,19 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
 import { DynamoDbLedger } from '../adapters/dynamo-ledger.ts';
-import { consumeMessage } from '../domain/consume.ts';
+import { consumeMessage, type ConsumeMetrics } from '../domain/consume.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 
-const { EVENTS_TABLE, LEDGER_TABLE, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, EVENTS_PER_TRANSACTION, FAULT_INJECTION } = config();
+const { EVENTS_TABLE, LEDGER_TABLE, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, EVENTS_PER_TRANSACTION, FAULT_INJECTION, PEEK_BEFORE_WRITE } = config();
 const ledger = new DynamoDbLedger(dynamoClient(), {
   eventsTable: EVENTS_TABLE,
   ledgerTable: LEDGER_TABLE,
   retentionDays: DEDUP_RETENTION_DAYS,
 });
 const processor = new BatchProcessor(EventType.SQS);
+let invocation: ConsumeMetrics & { messages: number };
 
 async function processRecord(record: SQSRecord): Promise<void> {
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
@@ -20,8 +21,10 @@ async function processRecord(record: SQSRecord): Promise<void> {
     const outcome = await consumeMessage(record.body, record.messageId, ledger, {
       counterShards: COUNTER_SHARDS,
       defaultTransactionSize: EVENTS_PER_TRANSACTION,
+      peek: PEEK_BEFORE_WRITE === 'on',
       faults: { enabled: FAULT_INJECTION === 'on', receiveCount },
     });
+    for (const key of ['peeks', 'transactions', 'cancelled', 'wruRule', 'wruReported'] as const) invocation[key] += outcome.metrics[key];
     logger.info('message done', { messageId: record.messageId, receiveCount, ...outcome });
   } catch (error) {
     logger.warn('message failed', { messageId: record.messageId, receiveCount, error: (error as Error).name, reason: (error as Error).message });
@@ -30,5 +33,11 @@ async function processRecord(record: SQSRecord): Promise<void> {
 }
 
 // One failing message is reported alone (ReportBatchItemFailures); the others are acknowledged.
-export const handler = async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
+export const handler = async (event: SQSEvent, context: Context) => {
+  const started = performance.now();
+  invocation = { messages: event.Records.length, peeks: 0, transactions: 0, cancelled: 0, wruRule: 0, wruReported: 0 };
+  const response = await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
+  // One line per invocation: the benchmark sums these for DynamoDB requests and write units.
+  logger.info('batch done', { ...invocation, failures: response.batchItemFailures.length, durationMs: Math.round(performance.now() - started) });
+  return response;
+};

@@ -17,6 +17,9 @@ const configSchema = z.object({
   EVENTS_PER_MESSAGE: positiveInt(1, 1000, 100),
   EVENTS_PER_TRANSACTION: positiveInt(1, 97, 97),
   COUNTER_SHARDS: positiveInt(1, 64, 8),
+  // Read the chunk's marker and events before the transaction, so that known duplicates and
+  // redeliveries cost a cheap read instead of a cancelled transaction.
+  PEEK_BEFORE_WRITE: z.enum(['on', 'off']).default('on'),
   // 0 keeps dedup records forever; N > 0 lets DynamoDB TTL expire stored events after N days.
   DEDUP_RETENTION_DAYS: positiveInt(0, 36500, 0),
   // Honours fault markers in payloads (see domain/faults.ts). Refused outside the local stage.

@@ -28,7 +28,27 @@ export interface DeliveryLog {
 
 /** The process function's per-message log lines since `since` (ms epoch). */
 export async function deliveryLogs(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<DeliveryLog[]> {
-  const lines: DeliveryLog[] = [];
+  const lines = await structuredLogs(logs, functionName, since);
+  return lines.filter((line) => line.message === 'message done' || line.message === 'message failed') as unknown as DeliveryLog[];
+}
+
+export interface InvocationLog {
+  messages: number;
+  peeks: number;
+  transactions: number;
+  cancelled: number;
+  wruRule: number;
+  wruReported: number;
+  durationMs: number;
+}
+
+/** The process function's per-invocation summaries since `since` (ms epoch). */
+export async function invocationLogs(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<InvocationLog[]> {
+  return (await structuredLogs(logs, functionName, since)).filter((line) => line.message === 'batch done') as unknown as InvocationLog[];
+}
+
+async function structuredLogs(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<Array<Record<string, unknown> & { time: number }>> {
+  const lines: Array<Record<string, unknown> & { time: number }> = [];
   let nextToken: string | undefined;
   try {
     do {
@@ -39,8 +59,7 @@ export async function deliveryLogs(logs: CloudWatchLogsClient, functionName: str
         const start = event.message?.indexOf('{') ?? -1;
         if (start < 0) continue;
         try {
-          const parsed = JSON.parse(event.message!.slice(start));
-          if (parsed.message === 'message done' || parsed.message === 'message failed') lines.push({ time: event.timestamp ?? 0, ...parsed });
+          lines.push({ time: event.timestamp ?? 0, ...JSON.parse(event.message!.slice(start)) });
         } catch {
           // not one of ours
         }

@@ -1,22 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { projectRoot, readStack, type StackInfo } from './stack.ts';
 import { fetchStats, type Counts } from './convergence.ts';
 
 const started = Date.now();
 export const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
 export const say = (text: string) => console.log(`${clock()}  ${text}`);
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Deploys the local stage with fault injection on or off (a no-op when already so) and returns the stack. */
-export function deployLocal(faultInjection: 'on' | 'off'): StackInfo {
-  const result = spawnSync('node', ['scripts/deploy.ts'], {
-    cwd: projectRoot,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, IDEMLOG_STAGE: 'local', IDEMLOG_FAULT_INJECTION: faultInjection },
-  });
-  if (result.status !== 0) throw new Error('deploy failed');
-  return readStack();
-}
 
 export async function publish(baseUrl: string, events: unknown[]): Promise<string> {
   const response = await fetch(`${baseUrl}/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });

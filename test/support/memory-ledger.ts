@@ -34,7 +34,7 @@ export class MemoryLedger implements Ledger {
       current.duplicates += counts.duplicates;
       this.counters.set(topic, current);
     }
-    return { kind: 'committed' };
+    return { kind: 'committed', cost: { rule: 2 * (1 + write.inserts.length + write.counts.size) } };
   }
 
   async commitRejection(markerId: string): Promise<CommitOutcome> {

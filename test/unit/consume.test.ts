@@ -16,7 +16,8 @@ describe('consumeMessage', () => {
     const a = makeEvent({ topic: 't' });
     const b = makeEvent({ topic: 't' });
     const outcome = await consumeMessage(envelopeOf([a, b, a, a]), 'm1', ledger, options);
-    expect(outcome).toEqual({ status: 'processed', deliveryId: 'req-1.0', unique: 2, duplicates: 2, redelivered: 0 });
+    expect(outcome).toMatchObject({ status: 'processed', deliveryId: 'req-1.0', unique: 2, duplicates: 2, redelivered: 0 });
+    expect(outcome.metrics).toMatchObject({ peeks: 1, transactions: 1, cancelled: 0 });
     expect(ledger.counters.get('t')).toEqual({ received: 4, unique: 2, duplicates: 2 });
   });
 

@@ -27,4 +27,10 @@ describe('planChunks', () => {
     expect(planChunks(message)).toEqual(chunks);
     expect(chunks.map((c) => c.markerId)).toEqual(['d#0', 'd#1', 'd#2', 'd#3']);
   });
+
+  it('counts distinct events against the transaction size, so repeats share a transaction', () => {
+    const event = eventSchema.parse(makeEvent({ topic: 't' }));
+    const message = { v: 1 as const, id: 'd', tx: 2, events: [event, event, event, eventSchema.parse(makeEvent({ topic: 't' })), event] };
+    expect(planChunks(message).map((c) => c.events.length)).toEqual([5]);
+  });
 });

@@ -1,0 +1,25 @@
+/**
+ * DynamoDB write units by AWS's published rules, for when the emulator reports none: an item's
+ * size is the UTF-8 length of its attribute names and values; a transactional write costs 2 units
+ * per started KB of the item, and a GSI that projects the item 1 more unit per started KB.
+ */
+export function itemBytes(item: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    if (value === undefined) continue;
+    bytes += Buffer.byteLength(name, 'utf8') + valueBytes(value);
+  }
+  return bytes;
+}
+
+function valueBytes(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (typeof value === 'number') return Math.ceil(String(Math.abs(value)).replace(/[.\-e+]/g, '').length / 2) + 1;
+  if (typeof value === 'boolean' || value === null) return 1;
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+const kilobytes = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
+
+export const transactionalWriteUnits = (item: Record<string, unknown>) => 2 * kilobytes(itemBytes(item));
+export const indexWriteUnits = (item: Record<string, unknown>) => kilobytes(itemBytes(item));
