@@ -29,7 +29,7 @@ const PRICES = {
   dynamoWriteUnitsPerMillion: 0.625,
   dynamoReadUnitsPerMillion: 0.125,
 };
-const LAMBDA_MEMORY_GB = 0.5;
+const LAMBDA_MEMORY_GB = 0.25;
 
 type Settings = Record<'IDEMLOG_EVENTS_PER_MESSAGE' | 'IDEMLOG_EVENTS_PER_TRANSACTION' | 'IDEMLOG_COUNTER_SHARDS' | 'IDEMLOG_PEEK_BEFORE_WRITE', string>;
 const CONFIGS: Record<'baseline' | 'default', Settings> = {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: unit tests, then integration and end-to-end tests against the emulator. Starts the
+# `npm test`: unit tests, then integration and end-to-end tests against the emulator (arguments go to vitest). Starts the
 # emulator and deploys when needed (local stage, fault injection on: only payloads that carry a
 # fault marker are affected), and stops the emulator afterwards if it started it.
 source "$(dirname "$0")/lib/common.sh"
@@ -14,4 +14,6 @@ trap cleanup EXIT
 
 export IDEMLOG_FAULT_INJECTION=on
 node scripts/deploy.ts
+# With no arguments: unit, integration and end-to-end. `npm run test:reliability` passes --project reliability.
+if [[ $# -eq 0 ]]; then set -- --project unit --project integration --project e2e; fi
 vitest run "$@"

@@ -9,6 +9,8 @@ const maxBatchBytes = 256 * 1024;
 export interface SendOptions {
   attempts?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Fault injection (local stage only): entries for which this returns true are refused as SQS would refuse them. */
+  refuse?: (message: PackedMessage) => boolean;
 }
 
 export class SqsEventQueue implements EventQueue {
@@ -40,6 +42,13 @@ export class SqsEventQueue implements EventQueue {
   }
 
   private async trySend(batch: PackedMessage[]): Promise<PackedMessage[]> {
+    const refused = batch.filter((message) => this.options.refuse?.(message));
+    const sendable = batch.filter((message) => !refused.includes(message));
+    if (sendable.length === 0) return refused;
+    return [...refused, ...(await this.sendEntries(sendable))];
+  }
+
+  private async sendEntries(batch: PackedMessage[]): Promise<PackedMessage[]> {
     // Entry ids must be short and [A-Za-z0-9_-]: use positions, map back to messages.
     const entries = batch.map((message, i) => ({ Id: String(i), MessageBody: message.body }));
     try {

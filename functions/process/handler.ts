@@ -1,17 +1,19 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
 import { DynamoDbLedger } from '../adapters/dynamo-ledger.ts';
+import { withInjectedConflicts } from '../adapters/fault-injection.ts';
 import { consumeMessage, type ConsumeMetrics } from '../domain/consume.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 
 const { EVENTS_TABLE, LEDGER_TABLE, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, EVENTS_PER_TRANSACTION, FAULT_INJECTION, PEEK_BEFORE_WRITE } = config();
-const ledger = new DynamoDbLedger(dynamoClient(), {
+const dynamoLedger = new DynamoDbLedger(dynamoClient(), {
   eventsTable: EVENTS_TABLE,
   ledgerTable: LEDGER_TABLE,
   retentionDays: DEDUP_RETENTION_DAYS,
 });
+const ledger = FAULT_INJECTION === 'on' ? withInjectedConflicts(dynamoLedger) : dynamoLedger;
 const processor = new BatchProcessor(EventType.SQS);
 let invocation: ConsumeMetrics & { messages: number };
 
@@ -36,7 +38,9 @@ async function processRecord(record: SQSRecord): Promise<void> {
 export const handler = async (event: SQSEvent, context: Context) => {
   const started = performance.now();
   invocation = { messages: event.Records.length, peeks: 0, transactions: 0, cancelled: 0, wruRule: 0, wruReported: 0 };
-  const response = await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
+  // Messages one after another: each one's pre-read then sees what the previous one stored, instead
+  // of racing it into a cancelled transaction. Concurrency comes from concurrent invocations.
+  const response = await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false, processInParallel: false });
   // One line per invocation: the benchmark sums these for DynamoDB requests and write units.
   logger.info('batch done', { ...invocation, failures: response.batchItemFailures.length, durationMs: Math.round(performance.now() - started) });
   return response;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { injectedRefusal } from '../adapters/fault-injection.ts';
 import { SqsEventQueue } from '../adapters/sqs-queue.ts';
 import { ingest } from '../domain/ingest.ts';
 import { parsePublishRequest } from '../domain/publish-request.ts';
@@ -6,8 +7,8 @@ import { sqsClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { headerOf, httpHandler, reply } from '../shared/http.ts';
 
-const { QUEUE_URL, EVENTS_PER_MESSAGE, EVENTS_PER_TRANSACTION } = config();
-const queue = new SqsEventQueue(sqsClient(), QUEUE_URL);
+const { QUEUE_URL, EVENTS_PER_MESSAGE, EVENTS_PER_TRANSACTION, FAULT_INJECTION } = config();
+const queue = new SqsEventQueue(sqsClient(), QUEUE_URL, FAULT_INJECTION === 'on' ? { refuse: (message) => injectedRefusal(message) } : {});
 
 export const handler = httpHandler(['POST'], async (event) => {
   const events = parsePublishRequest({

@@ -1,0 +1,49 @@
+import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { describe, expect, it } from 'vitest';
+import { clientsFor, deliveryLogs } from '../../scripts/lib/aws.ts';
+import { redrive } from '../../scripts/lib/redrive.ts';
+import { publish, stack, stats, topicSettled } from '../support/api.ts';
+import { lambda, sqs } from '../support/aws.ts';
+import { eventually } from '../support/poll.ts';
+import { makeEvent, uniqueTopic } from '../support/events.ts';
+
+async function setFaultInjection(value: 'on' | 'off') {
+  const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.processFunction }));
+  const variables = { ...current.Environment?.Variables, FAULT_INJECTION: value };
+  await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: stack.processFunction, Environment: { Variables: variables } }));
+}
+
+describe('F2 a message that always fails', () => {
+  it('lands in the DLQ after maxReceiveCount without holding back its batch, and a redrive after the fix counts it once', async () => {
+    const topic = uniqueTopic('f2');
+    const since = Date.now() - 1000;
+    const deadBefore = (await stats()).queue.dead_letter;
+    const poison = await publish([makeEvent({ topic, event_id: 'poison', payload: { _idemlog_fault: { mode: 'fail' } } }), makeEvent({ topic, event_id: 'rides-with-poison' })]);
+    const healthy = await Promise.all(Array.from({ length: 9 }, (_, i) => publish([makeEvent({ topic, event_id: `ok-${i}` })])));
+    expect([poison, ...healthy].map((r) => r.status)).toEqual(Array(10).fill(202));
+
+    // The nine healthy messages are stored at once, whatever happens to the poison message.
+    expect(await eventually(async () => ((await stats()).topics[topic]?.received === 9 ? true : undefined), 'the healthy messages')).toBe(true);
+    await eventually(async () => ((await stats()).queue.dead_letter > deadBefore ? true : undefined), 'the poison message to reach the DLQ', 400_000, 2000);
+
+    const logs = await deliveryLogs(clientsFor(stack).logs, stack.processFunction, since);
+    const poisonId = poison.body.request_id as string;
+    const poisonReceives = logs.filter((l) => l.message === 'message failed' && l.reason?.includes(poisonId)).map((l) => l.receiveCount);
+    expect(poisonReceives).toEqual(Array.from({ length: stack.maxReceiveCount }, (_, i) => i + 1));
+    const healthyIds = healthy.map((r) => r.body.request_id as string);
+    const healthyDeliveries = logs.filter((l) => l.message === 'message done' && healthyIds.some((id) => l.deliveryId?.startsWith(id)));
+    expect(healthyDeliveries).toHaveLength(9);
+    expect(healthyDeliveries.every((l) => l.receiveCount === 1)).toBe(true);
+    expect((await stats()).topics[topic]).toEqual({ received: 9, unique_processed: 9, duplicate_dropped: 0 });
+
+    // The fix: the process function no longer fails it. Then redrive.
+    await setFaultInjection('off');
+    try {
+      const moved = await redrive(sqs, stack.deadLetterQueueUrl, stack.queueUrl);
+      expect(moved.moved).toBeGreaterThanOrEqual(1);
+      expect(await topicSettled(topic, 11, 120_000)).toEqual({ received: 11, unique_processed: 11, duplicate_dropped: 0 });
+    } finally {
+      await setFaultInjection('on');
+    }
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { packEvents } from '../../functions/domain/envelope.ts';
+import { eventSchema } from '../../functions/domain/event.ts';
+import { clientsFor, invocationLogs } from '../../scripts/lib/aws.ts';
+import { stack, stats } from '../support/api.ts';
+import { invokeProcess, sqsRecord } from '../support/aws.ts';
+import { eventually } from '../support/poll.ts';
+import { makeEvent, uniqueTopic } from '../support/events.ts';
+
+describe('F6 transaction conflicts under concurrent batches', () => {
+  it('retries conflicting transactions and keeps the counts exact', async () => {
+    const since = Date.now() - 1000;
+    const topics = [uniqueTopic('f6a'), uniqueTopic('f6b')];
+    // 40 distinct events; 60 concurrent batches of 10 messages each draw from them, so batches
+    // race on events and on counter shards, and every transaction is first reported as conflicting 2 times.
+    const pool = Array.from({ length: 40 }, (_, i) => eventSchema.parse(makeEvent({ topic: topics[i % 2]!, payload: { _idemlog_fault: { mode: 'conflict', times: 2 } } })));
+    let sent = 0;
+    const batches = Array.from({ length: 60 }, (_, b) =>
+      Array.from({ length: 10 }, (_, m) => {
+        const events = Array.from({ length: 3 }, (_, k) => pool[(b * 7 + m * 3 + k) % pool.length]!);
+        sent += events.length;
+        return sqsRecord(packEvents(events, { requestId: `f6-${b}-${m}-${since}`, eventsPerMessage: 10, eventsPerTransaction: 97 })[0]!.body);
+      }),
+    );
+    const replies = await Promise.all(batches.map((records) => invokeProcess(records)));
+    expect(replies.flatMap((r) => r.batchItemFailures)).toEqual([]);
+
+    const counters = await eventually(async () => {
+      const current = (await stats()).topics;
+      const sum = topics.reduce((total, topic) => total + (current[topic]?.received ?? 0), 0);
+      return sum === sent ? current : undefined;
+    }, 'all counters');
+    expect(topics.reduce((total, topic) => total + counters[topic]!.unique_processed, 0)).toBe(40);
+    expect(topics.reduce((total, topic) => total + counters[topic]!.duplicate_dropped, 0)).toBe(sent - 40);
+
+    const invocations = await invocationLogs(clientsFor(stack).logs, stack.processFunction, since);
+    const cancelled = invocations.reduce((total, i) => total + i.cancelled, 0);
+    console.log(`F6: ${cancelled} transactions reported as conflicting and retried over ${invocations.length} invocations`);
+    expect(cancelled).toBeGreaterThanOrEqual(2 * 40);
+  });
+});

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { fetchStats } from '../../scripts/lib/convergence.ts';
+import { seededRandom } from '../../scripts/lib/random.ts';
+import { stack } from '../support/api.ts';
+import { drained } from '../support/api.ts';
+import { expectInvariant } from '../support/load.ts';
+
+// An end-to-end fuzz run over the deployed API. FUZZ_REQUESTS=100000 for a longer run.
+const total = Number(process.env.FUZZ_REQUESTS ?? 10_000);
+const concurrency = 16;
+const run = `fuzz${Date.now().toString(36)}`;
+
+interface FuzzRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  /** Topic of every event in the body, so that a rejected request can be shown to have stored nothing. */
+  topic?: string;
+}
+
+const random = seededRandom(Number(process.env.FUZZ_SEED ?? 20261122));
+const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const int = (max: number) => Math.floor(random() * max);
+
+const nasty = [
+  '', ' ', 'a'.repeat(257), 'x'.repeat(5000), '\u0000', 'tab\there', 'line\nbreak', '\u007f', '\u202e', 'emoji 🚀🔥',
+  'ünïcödé', '\ud800', '\udfff', '"quote"', "'; DROP TABLE events; --", '../../etc/passwd', '%00', '${jndi:ldap://x}', '<script>',
+];
+const nastyValues: unknown[] = [null, true, 0, -1, 1e308, -0, 1.5, [], {}, [1, 2], { a: 1 }, ...nasty];
+const timestamps = ['2026-11-22T10:00:00Z', 'not a date', '2026-13-01T00:00:00Z', '2026-02-30T10:00:00Z', '1732269600', '', '9999-12-31T23:59:59Z', '0000-01-01T00:00:00Z', '2026-11-22T10:00:00', '+275760-09-13T00:00:00Z'];
+
+function deep(depth: number): unknown {
+  let value: unknown = 'bottom';
+  for (let i = 0; i < depth; i++) value = random() < 0.5 ? [value] : { d: value };
+  return value;
+}
+
+function event(topic: string, n: number): Record<string, unknown> {
+  const valid: Record<string, unknown> = { topic, event_id: `e${n}`, timestamp: '2026-11-22T10:00:00Z', source: 'fuzz', payload: { n } };
+  const mutation = int(12);
+  const field = pick(['topic', 'event_id', 'timestamp', 'source', 'payload']);
+  switch (mutation) {
+    case 0:
+      delete valid[field];
+      break;
+    case 1:
+      valid[field === 'topic' ? 'event_id' : field] = pick(nastyValues);
+      break;
+    case 2:
+      valid.timestamp = pick(timestamps);
+      break;
+    case 3:
+      valid.payload = deep(20 + int(40));
+      break;
+    case 4:
+      valid.payload = pick(nastyValues);
+      break;
+    case 5:
+      valid.source = pick(nasty);
+      break;
+    case 6:
+      valid.extra = pick(nastyValues);
+      break;
+    default:
+      break; // stays valid: some requests must be accepted
+  }
+  return valid;
+}
+
+function publishRequest(n: number): FuzzRequest {
+  const topic = `${run}.r${n}`;
+  const headers = { 'content-type': 'application/json' };
+  const events = Array.from({ length: 1 + int(5) }, (_, i) => event(topic, i));
+  switch (int(16)) {
+    case 0:
+      return { method: 'POST', path: '/publish', headers, body: JSON.stringify(events).slice(0, int(200)), topic };
+    case 1:
+      return { method: 'POST', path: '/publish', headers, body: `${'['.repeat(20_000 + int(80_000))}${']'.repeat(int(2))}`, topic };
+    case 2:
+      return { method: 'POST', path: '/publish', headers, body: Uint8Array.from([0x7b, 0xff, 0xfe, 0xc3, 0x28, 0x7d, ...Buffer.from(JSON.stringify(events))]), topic };
+    case 3:
+      return { method: 'POST', path: '/publish', headers: { 'content-type': pick(['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded']) }, body: JSON.stringify(events), topic };
+    case 4:
+      return { method: 'POST', path: '/publish', headers, body: JSON.stringify(pick(nastyValues)), topic };
+    case 5:
+      return { method: 'POST', path: '/publish', headers, body: JSON.stringify({ events: pick(nastyValues) }), topic };
+    case 6:
+      return { method: 'POST', path: '/publish', headers, body: JSON.stringify([event(topic, 0), { ...event(topic, 1), payload: { blob: 'z'.repeat(205 * 1024) } }]), topic };
+    case 7:
+      return { method: 'POST', path: '/publish', headers, body: '', topic };
+    default:
+      return { method: 'POST', path: '/publish', headers, body: JSON.stringify(random() < 0.5 ? events : { events }), topic };
+  }
+}
+
+function otherRequest(): FuzzRequest {
+  const absurd = pick(['-1', '0', '1001', '99999999999999999999', 'NaN', 'abc', '1e3', ' 5', '5 ', '0x10', '', '%00', '1.5']);
+  switch (int(5)) {
+    case 0:
+      return { method: pick(['PUT', 'DELETE', 'PATCH', 'GET']), path: '/publish', headers: {} };
+    case 1:
+      return { method: pick(['POST', 'PUT', 'DELETE']), path: pick(['/stats', '/events', '/health']), headers: {} };
+    case 2: {
+      const topic = encodeURIComponent(pick(nasty));
+      const cursor = encodeURIComponent(pick(['garbage', Buffer.from(JSON.stringify(pick(nastyValues))).toString('base64url'), 'eyJ0IjpudWxsLCJrIjoxLCJwIjpbXX0', 'x'.repeat(3000)]));
+      return { method: 'GET', path: `/events?limit=${encodeURIComponent(absurd)}&topic=${topic}&cursor=${cursor}`, headers: {} };
+    }
+    case 3:
+      return { method: 'GET', path: `/events?limit=${encodeURIComponent(absurd)}&limit=2&topic=${encodeURIComponent(pick(nasty))}`, headers: {} };
+    default:
+      return { method: pick(['GET', 'POST']), path: pick(['/nope', '/publish/extra', '/stats/', '/%2e%2e/etc', `/${'p'.repeat(2000)}`, '/events/1', '/_aws']), headers: {} };
+  }
+}
+
+describe(`fuzz: ${total} generated requests against the deployed API`, () => {
+  it('never answers 5xx, explains every rejection in JSON, stores nothing rejected, keeps the invariant', async () => {
+    const requests = Array.from({ length: total }, (_, n) => (random() < 0.7 ? publishRequest(n) : otherRequest()));
+    const statuses: Record<number, number> = {};
+    const serverErrors: string[] = [];
+    const badBodies: string[] = [];
+    const rejectedTopics = new Set<string>();
+    const acceptedTopics = new Set<string>();
+    let next = 0;
+    const started = performance.now();
+
+    const client = async () => {
+      while (next < requests.length) {
+        const request = requests[next++]!;
+        const response = await fetch(`${stack.apiUrl}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
+        const text = await response.text();
+        statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+        if (response.status >= 500) serverErrors.push(`${response.status} ${request.method} ${request.path.slice(0, 80)}: ${text.slice(0, 200)}`);
+        if (response.status >= 400) {
+          let body: any;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          const explained = body && typeof body.error === 'string' && typeof body.message === 'string' && Array.isArray(body.details);
+          if (!explained) badBodies.push(`${response.status} ${request.method} ${request.path.slice(0, 80)}: ${text.slice(0, 120)}`);
+          if (request.topic) rejectedTopics.add(request.topic);
+        } else if (request.topic && response.status === 202) acceptedTopics.add(request.topic);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, client));
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`fuzz: ${total} requests in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(statuses)}`);
+
+    expect(serverErrors.slice(0, 10)).toEqual([]);
+    expect(badBodies.slice(0, 10)).toEqual([]);
+    expect(acceptedTopics.size).toBeGreaterThan(0);
+    expect(rejectedTopics.size).toBeGreaterThan(total / 4);
+
+    await drained(300_000);
+    const stats = await fetchStats(stack.apiUrl);
+    const storedFromRejected = [...rejectedTopics].filter((topic) => stats.topics[topic]);
+    expect(storedFromRejected).toEqual([]);
+    expect([...acceptedTopics].every((topic) => stats.topics[topic])).toBe(true);
+    await expectInvariant(expect);
+  });
+});

@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../scripts/lib/stack.ts';
+
+// Reads the CloudFormation template that `sls package --stage local` compiles and checks that each
+// function's role allows only what that function does.
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+let resources: Record<string, any>;
+
+beforeAll(() => {
+  const out = join(projectRoot, '.idemlog', 'package-check');
+  execFileSync('sls', ['package', '--stage', 'local', '--package', out], {
+    cwd: projectRoot,
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+    stdio: 'ignore',
+    timeout: 180_000,
+  });
+  resources = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+}, 200_000);
+
+const roleOf = (fn: string) => {
+  const logicalId = `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`;
+  const role = resources[logicalId].Properties.Role;
+  expect(role, `${fn} uses its own role`).toMatchObject({ 'Fn::GetAtt': [expect.stringMatching(/Role$/), 'Arn'] });
+  return role['Fn::GetAtt'][0] as string;
+};
+
+function statementsOf(fn: string): Statement[] {
+  const policies = resources[roleOf(fn)].Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>;
+  return policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+const actions = (statements: Statement[]) => statements.flatMap((s) => [s.Action].flat());
+/** Statements other than the function's own log stream. */
+const dataStatements = (statements: Statement[]) => statements.filter((s) => !actions([s]).every((a) => a.startsWith('logs:')));
+const refersTo = (resource: unknown, logicalId: string) => JSON.stringify(resource).includes(`"${logicalId}`);
+
+describe('IAM: least privilege per function', () => {
+  it('gives every function its own role, and no statement a * action or resource', () => {
+    const roles = ['publish', 'process', 'stats', 'events', 'health', 'fallback'].map(roleOf);
+    expect(new Set(roles).size).toBe(roles.length);
+    for (const role of roles) {
+      for (const statement of (resources[role].Properties.Policies as any[]).flatMap((p) => p.PolicyDocument.Statement)) {
+        expect(statement.Effect).toBe('Allow');
+        for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
+        expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"|:\*"$/);
+      }
+    }
+  });
+
+  it('publish may only send to its queue', () => {
+    const statements = dataStatements(statementsOf('publish'));
+    expect(actions(statements)).toEqual(['sqs:SendMessage']);
+    expect(refersTo(statements[0]!.Resource, 'EventsQueue')).toBe(true);
+    expect(refersTo(statements[0]!.Resource, 'EventsDeadLetterQueue')).toBe(false);
+  });
+
+  it("process may only write its tables' items and consume its queue", () => {
+    const statements = dataStatements(statementsOf('process'));
+    const dynamo = actions(statements).filter((a) => a.startsWith('dynamodb:'));
+    expect(new Set(dynamo)).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:BatchGetItem']));
+    for (const statement of statements) {
+      const tables = ['EventsTable', 'LedgerTable', 'EventsQueue'].filter((id) => refersTo(statement.Resource, id));
+      expect(tables.length, JSON.stringify(statement)).toBeGreaterThan(0);
+    }
+    expect(actions(statements)).not.toContain('dynamodb:DeleteItem');
+    expect(actions(statements).filter((a) => a.startsWith('sqs:')).sort()).toEqual(
+      ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].sort(),
+    );
+  });
+
+  it.each(['stats', 'events', 'health'])('%s may only read', (fn) => {
+    for (const action of actions(dataStatements(statementsOf(fn)))) {
+      expect(action).toMatch(/^(dynamodb:(Query|DescribeTable|GetItem)|sqs:GetQueueAttributes)$/);
+    }
+  });
+
+  it('events reads the by-time index, not the whole table', () => {
+    const statements = dataStatements(statementsOf('events'));
+    const onEvents = statements.filter((s) => refersTo(s.Resource, 'EventsTable'));
+    expect(JSON.stringify(onEvents)).toContain('/index/by-time');
+  });
+
+  it('fallback may do nothing but log', () => {
+    expect(dataStatements(statementsOf('fallback'))).toEqual([]);
+  });
+});
