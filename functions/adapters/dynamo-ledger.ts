@@ -3,7 +3,7 @@ import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } fr
 import { eventKey } from '../domain/event.ts';
 import type { ChunkWrite, CommitOutcome, Ledger } from '../domain/consume.ts';
 import { indexWriteUnits, transactionalWriteUnits } from './write-cost.ts';
-import { counterPartition, markerKey, rejectedCounterKey, toEventItem, topicCounterKey } from './items.ts';
+import { counterAttribute, counterGroupKey, counterPartition, markerKey, rejectedCounterKey, toEventItem, topicGroupOf } from './items.ts';
 
 type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
 
@@ -12,6 +12,8 @@ export interface LedgerTables {
   ledgerTable: string;
   /** Days before DynamoDB TTL may expire a stored event; 0 keeps it forever. */
   retentionDays: number;
+  /** How many counter items per shard the topics are spread over (default 1). */
+  topicGroups?: number;
 }
 
 /** A marker must outlive every possible redelivery: SQS keeps a message at most 14 days. */
@@ -67,14 +69,7 @@ export class DynamoDbLedger implements Ledger {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
         },
       })),
-      ...[...write.counts].map(([topic, counts]) => ({
-        Update: {
-          TableName: this.tables.ledgerTable,
-          Key: { pk: counterPartition(write.shard), sk: topicCounterKey(topic) },
-          UpdateExpression: 'ADD received :r, unique_processed :u, duplicate_dropped :d SET last_processed_at = :now',
-          ExpressionAttributeValues: { ':r': counts.received, ':u': counts.unique, ':d': counts.duplicates, ':now': now.toISOString() },
-        },
-      })),
+      ...this.counterUpdates(write, now),
     ];
     // The by-time index projects every event item, so each insert also writes the index once.
     const indexUnits = write.inserts.reduce((sum, _, i) => sum + indexWriteUnits(items[i + 1]!.Put!.Item!), 0);
@@ -101,6 +96,36 @@ export class DynamoDbLedger implements Ledger {
       0,
       () => undefined,
     );
+  }
+
+  /** One update per topic group: ADD each of its topics' three counters. */
+  private counterUpdates(write: ChunkWrite, now: Date) {
+    const groups = new Map<number, Array<[string, ChunkWrite['counts'] extends Map<string, infer C> ? C : never]>>();
+    for (const [topic, counts] of write.counts) {
+      const group = topicGroupOf(topic, this.tables.topicGroups ?? 1);
+      groups.set(group, [...(groups.get(group) ?? []), [topic, counts]]);
+    }
+    return [...groups].map(([group, topics]) => {
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = { ':now': now.toISOString() };
+      const adds: string[] = [];
+      topics.forEach(([topic, counts], i) => {
+        for (const [kind, value] of [['received', counts.received], ['unique', counts.unique], ['duplicates', counts.duplicates]] as const) {
+          names[`#${kind[0]}${i}`] = counterAttribute(kind, topic);
+          values[`:${kind[0]}${i}`] = value;
+          adds.push(`#${kind[0]}${i} :${kind[0]}${i}`);
+        }
+      });
+      return {
+        Update: {
+          TableName: this.tables.ledgerTable,
+          Key: { pk: counterPartition(write.shard), sk: counterGroupKey(group) },
+          UpdateExpression: `ADD ${adds.join(', ')} SET last_processed_at = :now`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      };
+    });
   }
 
   private markerPut(markerId: string, now: Date) {

@@ -2,7 +2,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { EventReader, TimelineRange, TimelineEntry } from '../domain/events-page.ts';
 import type { CounterReader, CounterRow } from '../domain/stats.ts';
-import { byTimeIndex, counterPartition, fromEventItem, rejectedCounterKey, topicOfCounterKey } from './items.ts';
+import { byTimeIndex, counterPartition, countersOfItem, fromEventItem, rejectedCounterKey } from './items.ts';
 
 export class DynamoDbReads implements EventReader, CounterReader {
   private readonly client: DynamoDBDocumentClient;
@@ -26,14 +26,20 @@ export class DynamoDbReads implements EventReader, CounterReader {
         }),
       ),
     );
-    return pages.flat().map((item) => ({
-      topic: topicOfCounterKey(String(item.sk)),
-      rejected: item.sk === rejectedCounterKey ? Number(item.rejected ?? 0) : 0,
-      received: Number(item.received ?? 0),
-      uniqueProcessed: Number(item.unique_processed ?? 0),
-      duplicateDropped: Number(item.duplicate_dropped ?? 0),
-      lastProcessedAt: typeof item.last_processed_at === 'string' ? item.last_processed_at : undefined,
-    }));
+    return pages.flat().flatMap((item): CounterRow[] => {
+      const lastProcessedAt = typeof item.last_processed_at === 'string' ? item.last_processed_at : undefined;
+      if (item.sk === rejectedCounterKey) {
+        return [{ rejected: Number(item.rejected ?? 0), received: 0, uniqueProcessed: 0, duplicateDropped: 0, lastProcessedAt }];
+      }
+      return [...countersOfItem(item)].map(([topic, counts]) => ({
+        topic,
+        rejected: 0,
+        received: counts.received,
+        uniqueProcessed: counts.unique,
+        duplicateDropped: counts.duplicates,
+        lastProcessedAt,
+      }));
+    });
   }
 
   async topics(): Promise<string[]> {

@@ -1,3 +1,4 @@
+import { shardOf } from '../domain/consume.ts';
 import type { LogEvent, StoredEvent } from '../domain/event.ts';
 
 /**
@@ -7,15 +8,39 @@ import type { LogEvent, StoredEvent } from '../domain/event.ts';
  * itself; GSI `by-time` (topic, ts_key) serves /events in timestamp order without a Scan.
  *
  * Ledger table (pk, sk):
- *   counters#<shard> / topic#<topic>   received, unique_processed, duplicate_dropped, last_processed_at
- *   counters#<shard> / rejected        rejected, last_processed_at
- *   delivery#<marker> / marker         one per applied chunk: proof that a redelivery is one
+ *   counters#<shard> / group#<g>   per topic of the group: received|<topic>, unique|<topic>,
+ *                                  duplicates|<topic>; and last_processed_at
+ *   counters#<shard> / rejected    rejected, last_processed_at
+ *   delivery#<marker> / marker     one per applied chunk: proof that a redelivery is one
+ *
+ * A transaction updates one counter item per topic group it touches, so with few topics (the
+ * default is one group) its counters cost one write whatever the number of topics in it.
  */
 export const byTimeIndex = 'by-time';
 export const counterPartition = (shard: number) => `counters#${shard}`;
-export const topicCounterKey = (topic: string) => `topic#${topic}`;
-export const topicOfCounterKey = (sk: string) => (sk.startsWith('topic#') ? sk.slice('topic#'.length) : undefined);
+export const counterGroupKey = (group: number) => `group#${group}`;
+export const topicGroupOf = (topic: string, groups: number) => shardOf(topic, groups);
 export const rejectedCounterKey = 'rejected';
+
+const counterKinds = ['received', 'unique', 'duplicates'] as const;
+export type CounterKind = (typeof counterKinds)[number];
+export const counterAttribute = (kind: CounterKind, topic: string) => `${kind}|${topic}`;
+
+/** Every topic's counters held by one counter item. */
+export function countersOfItem(item: Record<string, unknown>): Map<string, Record<CounterKind, number>> {
+  const topics = new Map<string, Record<CounterKind, number>>();
+  for (const [name, value] of Object.entries(item)) {
+    const bar = name.indexOf('|');
+    if (bar < 0) continue;
+    const kind = name.slice(0, bar) as CounterKind;
+    if (!counterKinds.includes(kind)) continue;
+    const topic = name.slice(bar + 1);
+    const counts = topics.get(topic) ?? { received: 0, unique: 0, duplicates: 0 };
+    counts[kind] += Number(value ?? 0);
+    topics.set(topic, counts);
+  }
+  return topics;
+}
 export const markerKey = (markerId: string) => ({ pk: `delivery#${markerId}`, sk: 'marker' });
 
 /** Sorts by time, then event_id so that equal timestamps still have a total order. */

@@ -7,11 +7,12 @@ import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 
-const { EVENTS_TABLE, LEDGER_TABLE, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, EVENTS_PER_TRANSACTION, FAULT_INJECTION, PEEK_BEFORE_WRITE } = config();
+const { EVENTS_TABLE, LEDGER_TABLE, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, COUNTER_TOPIC_GROUPS, EVENTS_PER_TRANSACTION, FAULT_INJECTION, PEEK_BEFORE_WRITE } = config();
 const dynamoLedger = new DynamoDbLedger(dynamoClient(), {
   eventsTable: EVENTS_TABLE,
   ledgerTable: LEDGER_TABLE,
   retentionDays: DEDUP_RETENTION_DAYS,
+  topicGroups: COUNTER_TOPIC_GROUPS,
 });
 const ledger = FAULT_INJECTION === 'on' ? withInjectedConflicts(dynamoLedger) : dynamoLedger;
 const processor = new BatchProcessor(EventType.SQS);

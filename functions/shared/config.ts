@@ -17,6 +17,9 @@ const configSchema = z.object({
   EVENTS_PER_MESSAGE: positiveInt(1, 1000, 100),
   EVENTS_PER_TRANSACTION: positiveInt(1, 97, 97),
   COUNTER_SHARDS: positiveInt(1, 64, 8),
+  // Counter items per shard that topics are spread over: 1 keeps a transaction's counters in one
+  // write; raise it with thousands of topics so that no counter item grows past a few KB.
+  COUNTER_TOPIC_GROUPS: positiveInt(1, 256, 1),
   // Read the chunk's marker and events before the transaction, so that known duplicates and
   // redeliveries cost a cheap read instead of a cancelled transaction.
   PEEK_BEFORE_WRITE: z.enum(['on', 'off']).default('on'),

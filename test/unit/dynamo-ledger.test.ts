@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../functions/adapters/dynamo-ledger.ts';
+import { countersOfItem } from '../../functions/adapters/items.ts';
 import { buildWrite } from '../../functions/domain/consume.ts';
 import { eventKey, eventSchema } from '../../functions/domain/event.ts';
 import { makeEvent } from '../support/events.ts';
@@ -47,6 +48,36 @@ describe('DynamoDbLedger reading cancellation reasons', () => {
     expect(items).toHaveLength(1 + 2 + 1);
     expect(items[0]!.Put).toMatchObject({ TableName: 'ledger', ConditionExpression: 'attribute_not_exists(pk)' });
     expect(items[1]!.Put).toMatchObject({ TableName: 'events', ConditionExpression: 'attribute_not_exists(event_id)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
-    expect(items[3]!.Update).toMatchObject({ TableName: 'ledger', Key: { pk: 'counters#0', sk: 'topic#t' } });
+    expect(items[3]!.Update).toMatchObject({
+      TableName: 'ledger',
+      Key: { pk: 'counters#0', sk: 'group#0' },
+      ExpressionAttributeNames: { '#r0': 'received|t', '#u0': 'unique|t', '#d0': 'duplicates|t' },
+      ExpressionAttributeValues: { ':r0': 2, ':u0': 2, ':d0': 0 },
+    });
+  });
+
+  it('puts every topic of a transaction in one counter update by default, and spreads them over groups when asked', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const mixed = [...'abcdefgh'].map((topic) => eventSchema.parse(makeEvent({ topic })));
+    const many = buildWrite({ markerId: 'm#0', deliveryId: 'm', events: mixed }, 0, new Set());
+    await ledger.commitChunk(many);
+    expect(dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!.filter((i) => i.Update)).toHaveLength(1);
+    const grouped = new DynamoDbLedger(documentClient, { eventsTable: 'events', ledgerTable: 'ledger', retentionDays: 0, topicGroups: 4 });
+    await grouped.commitChunk(many);
+    const updates = dynamo.commandCalls(TransactWriteCommand)[1]!.args[0].input.TransactItems!.filter((i) => i.Update);
+    expect(updates.length).toBeGreaterThan(1);
+    expect(updates.length).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('countersOfItem', () => {
+  it('reads every topic of a counter item, topics with bars and hashes included', () => {
+    const item = { pk: 'counters#1', sk: 'group#0', 'received|a': 3, 'unique|a': 2, 'duplicates|a': 1, 'received|x|y#z': 1, 'unique|x|y#z': 1, last_processed_at: 't' };
+    expect(countersOfItem(item)).toEqual(
+      new Map([
+        ['a', { received: 3, unique: 2, duplicates: 1 }],
+        ['x|y#z', { received: 1, unique: 1, duplicates: 0 }],
+      ]),
+    );
   });
 });

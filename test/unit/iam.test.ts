@@ -35,7 +35,7 @@ function statementsOf(fn: string): Statement[] {
 const actions = (statements: Statement[]) => statements.flatMap((s) => [s.Action].flat());
 /** Statements other than the function's own log stream. */
 const dataStatements = (statements: Statement[]) => statements.filter((s) => !actions([s]).every((a) => a.startsWith('logs:')));
-const refersTo = (resource: unknown, logicalId: string) => JSON.stringify(resource).includes(`"${logicalId}`);
+const refersTo = (resource: unknown, logicalId: string) => new RegExp(`\\b${logicalId}\\b`).test(JSON.stringify(resource));
 
 describe('IAM: least privilege per function', () => {
   it('gives every function its own role, and no statement a * action or resource', () => {
