@@ -5,8 +5,10 @@
 source "$(dirname "$0")/lib/common.sh"
 
 VENV="$IDEMLOG_STATE/venv"
-PID_FILE="$IDEMLOG_STATE/emulator.pid"
-LOG_FILE="$IDEMLOG_STATE/emulator.log"
+# A second emulator (the F4 restart test runs one on another port) sets IDEMLOG_EMULATOR_ID.
+EMULATOR_ID="${IDEMLOG_EMULATOR_ID:-emulator}"
+PID_FILE="$IDEMLOG_STATE/$EMULATOR_ID.pid"
+LOG_FILE="$IDEMLOG_STATE/$EMULATOR_ID.log"
 REQUIREMENTS="scripts/requirements-emulator.txt"
 
 health_ok() {
@@ -35,7 +37,7 @@ start() {
     return
   fi
   ensure_venv
-  log "starting MiniStack on 127.0.0.1:$(endpoint_port) (log: .idemlog/emulator.log)"
+  log "starting MiniStack on 127.0.0.1:$(endpoint_port) (log: .idemlog/$EMULATOR_ID.log)"
   # The pinned Node is first on PATH, so MiniStack's local executor runs handlers on it.
   # IOT_MTLS_ENABLED=0 and SFTP_ENABLED=0 keep it from opening listeners beyond its one port.
   GATEWAY_PORT="$(endpoint_port)" BIND_HOST=127.0.0.1 MINISTACK_HOST=localhost \
@@ -45,10 +47,10 @@ start() {
   echo $! >"$PID_FILE"
   for _ in $(seq 1 120); do
     health_ok && { log "emulator ready"; return; }
-    kill -0 "$(cat "$PID_FILE")" 2>/dev/null || die "MiniStack exited during start; see .idemlog/emulator.log"
+    kill -0 "$(cat "$PID_FILE")" 2>/dev/null || die "MiniStack exited during start; see .idemlog/$EMULATOR_ID.log"
     sleep 0.5
   done
-  die "MiniStack did not become healthy within 60 s; see .idemlog/emulator.log"
+  die "MiniStack did not become healthy within 60 s; see .idemlog/$EMULATOR_ID.log"
 }
 
 stop() {
@@ -59,8 +61,9 @@ stop() {
   local pid
   pid="$(cat "$PID_FILE")"
   if kill -0 "$pid" 2>/dev/null; then
+    # SIGTERM lets MiniStack save its state when PERSIST_STATE=1.
     kill "$pid"
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
     log "emulator stopped"
   fi

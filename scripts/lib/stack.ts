@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const stackFile = join(projectRoot, '.idemlog', 'stack.json');
+/** IDEMLOG_STACK_FILE points scripts at another deployment (the F4 restart test deploys a second one). */
+export const stackFile = process.env.IDEMLOG_STACK_FILE ?? join(projectRoot, '.idemlog', 'stack.json');
 
 /** What a deployed stack exposes; written by scripts/deploy.ts, read by scripts and tests. */
 export interface StackInfo {
