@@ -1,6 +1,6 @@
 import { DynamoDbReads } from '../adapters/dynamo-reads.ts';
 import { parseEventsQuery, readEventsPage } from '../domain/events-page.ts';
-import { dynamoClient } from '../shared/clients.ts';
+import { dynamoClient } from '../shared/clients/dynamo.ts';
 import { config } from '../shared/config.ts';
 import { httpHandler, reply } from '../shared/http.ts';
 

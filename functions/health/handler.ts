@@ -1,6 +1,7 @@
 import { queueProbe, tableProbe } from '../adapters/probes.ts';
 import { checkHealth } from '../domain/health.ts';
-import { dynamoClient, sqsClient } from '../shared/clients.ts';
+import { dynamoClient } from '../shared/clients/dynamo.ts';
+import { sqsClient } from '../shared/clients/sqs.ts';
 import { config } from '../shared/config.ts';
 import { httpHandler, reply } from '../shared/http.ts';
 

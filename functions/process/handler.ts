@@ -3,7 +3,7 @@ import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
 import { DynamoDbLedger } from '../adapters/dynamo-ledger.ts';
 import { withInjectedConflicts } from '../adapters/fault-injection.ts';
 import { consumeMessage, type ConsumeMetrics } from '../domain/consume.ts';
-import { dynamoClient } from '../shared/clients.ts';
+import { dynamoClient } from '../shared/clients/dynamo.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 

@@ -3,7 +3,7 @@ import { injectedRefusal } from '../adapters/fault-injection.ts';
 import { SqsEventQueue } from '../adapters/sqs-queue.ts';
 import { ingest } from '../domain/ingest.ts';
 import { parsePublishRequest } from '../domain/publish-request.ts';
-import { sqsClient } from '../shared/clients.ts';
+import { sqsClient } from '../shared/clients/sqs.ts';
 import { config } from '../shared/config.ts';
 import { headerOf, httpHandler, reply } from '../shared/http.ts';
 

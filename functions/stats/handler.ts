@@ -1,7 +1,8 @@
 import { DynamoDbReads } from '../adapters/dynamo-reads.ts';
 import { SqsDepth } from '../adapters/sqs-depth.ts';
 import { readStats } from '../domain/stats.ts';
-import { dynamoClient, sqsClient } from '../shared/clients.ts';
+import { dynamoClient } from '../shared/clients/dynamo.ts';
+import { sqsClient } from '../shared/clients/sqs.ts';
 import { config } from '../shared/config.ts';
 import { httpHandler, reply } from '../shared/http.ts';
 

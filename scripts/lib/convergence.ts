@@ -64,14 +64,25 @@ export async function waitForConvergence(
   baseUrl: string,
   before: StatsBody,
   expected: Expected,
-  options: { timeoutMs: number; intervalMs?: number; onProgress?: (received: number) => void },
+  options: {
+    timeoutMs: number;
+    intervalMs?: number;
+    onProgress?: (received: number) => void;
+    /** 'topics' judges only the workload's own topics, so that other traffic cannot blur the result. */
+    scope?: 'all' | 'topics';
+  },
 ): Promise<DrainResult> {
   const started = performance.now();
   let final = before;
   let timedOut = false;
+  const ownTopics = Object.keys(expected.topics);
+  const receivedSince = (stats: StatsBody) =>
+    options.scope === 'topics'
+      ? ownTopics.reduce((sum, topic) => sum + (stats.topics[topic]?.received ?? 0) - (before.topics[topic]?.received ?? 0), 0)
+      : stats.received - before.received;
   for (;;) {
     final = await fetchStats(baseUrl);
-    const received = final.received - before.received;
+    const received = receivedSince(final);
     options.onProgress?.(received);
     const empty = final.queue.visible + final.queue.in_flight === 0;
     if (received >= expected.received && empty) break;
@@ -83,12 +94,17 @@ export async function waitForConvergence(
   }
   const drainMs = performance.now() - started;
   const observed: Expected = { ...minus(final, before), topics: {} };
+  for (const topic of ownTopics) observed.topics[topic] = minus(final.topics[topic], before.topics[topic]);
+  if (options.scope === 'topics') {
+    for (const key of ['received', 'unique_processed', 'duplicate_dropped'] as const) {
+      observed[key] = ownTopics.reduce((sum, topic) => sum + observed.topics[topic]![key], 0);
+    }
+  }
   const mismatches: string[] = [];
   for (const key of ['received', 'unique_processed', 'duplicate_dropped'] as const) {
     if (observed[key] !== expected[key]) mismatches.push(`${key}: expected ${expected[key]}, got ${observed[key]}`);
   }
   for (const [topic, counts] of Object.entries(expected.topics)) {
-    observed.topics[topic] = minus(final.topics[topic], before.topics[topic]);
     for (const key of ['received', 'unique_processed', 'duplicate_dropped'] as const) {
       if (observed.topics[topic]![key] !== counts[key]) mismatches.push(`${topic}.${key}: expected ${counts[key]}, got ${observed.topics[topic]![key]}`);
     }

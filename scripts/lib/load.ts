@@ -87,6 +87,8 @@ export async function runLoad(requests: WorkloadEvent[][], options: LoadOptions)
         result.abandoned += pending.length;
         return;
       }
+      // Any other 5xx (a gateway timeout, say) may come after the events were enqueued.
+      result.ambiguous += pending.length;
     }
   };
 

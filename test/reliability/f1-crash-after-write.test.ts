@@ -18,7 +18,9 @@ describe('F1 crash after write, before acknowledging', () => {
       request.map((event, j) => (j === 0 ? { ...event, payload: { ...event.payload, _idemlog_fault: { mode: 'crash_after_write', times: i % 10 === 0 ? 2 : 1 } } } : event)),
     );
     const { load, drain } = await sendAndConverge(requests, 16, 400_000);
+    console.log(`F1 load: ${load.accepted.length} accepted, ${load.ambiguous} in attempts with unknown outcome, statuses ${JSON.stringify(load.statuses)}; observed ${JSON.stringify({ ...drain.observed, topics: undefined })}`);
     expect(load.abandoned).toBe(0);
+    expect(load.ambiguous).toBe(0);
     expect(drain.mismatches).toEqual([]);
     expect(drain.converged).toBe(true);
 

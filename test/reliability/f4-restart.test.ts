@@ -40,7 +40,7 @@ describe('F4 emulator restart with persistence, in the middle of a load', () => 
     const load = await loading;
 
     const expected = expectedFrom(load.accepted);
-    const drain = await waitForConvergence(stack.apiUrl, before, expected, { timeoutMs: 240_000, intervalMs: 1000 });
+    const drain = await waitForConvergence(stack.apiUrl, before, expected, { timeoutMs: 240_000, intervalMs: 1000, scope: 'topics' });
     console.log(
       `F4: restarted after ${beforeRestart.received - before.received} events were counted; ${load.accepted.length} accepted, ` +
         `${load.ambiguous} in requests cut by the restart, statuses ${JSON.stringify(load.statuses)}; observed ${JSON.stringify({ ...drain.observed, topics: undefined })}`,

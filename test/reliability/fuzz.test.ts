@@ -30,6 +30,9 @@ const nasty = [
 const nastyValues: unknown[] = [null, true, 0, -1, 1e308, -0, 1.5, [], {}, [1, 2], { a: 1 }, ...nasty];
 const timestamps = ['2026-11-22T10:00:00Z', 'not a date', '2026-13-01T00:00:00Z', '2026-02-30T10:00:00Z', '1732269600', '', '9999-12-31T23:59:59Z', '0000-01-01T00:00:00Z', '2026-11-22T10:00:00', '+275760-09-13T00:00:00Z'];
 
+/** Query-string encoding that, for a lone surrogate, sends its (invalid) UTF-8 bytes instead of throwing. */
+const encode = (text: string) => (text.isWellFormed() ? encodeURIComponent(text) : '%ED%A0%80');
+
 function deep(depth: number): unknown {
   let value: unknown = 'bottom';
   for (let i = 0; i < depth; i++) value = random() < 0.5 ? [value] : { d: value };
@@ -102,14 +105,14 @@ function otherRequest(): FuzzRequest {
     case 1:
       return { method: pick(['POST', 'PUT', 'DELETE']), path: pick(['/stats', '/events', '/health']), headers: {} };
     case 2: {
-      const topic = encodeURIComponent(pick(nasty));
-      const cursor = encodeURIComponent(pick(['garbage', Buffer.from(JSON.stringify(pick(nastyValues))).toString('base64url'), 'eyJ0IjpudWxsLCJrIjoxLCJwIjpbXX0', 'x'.repeat(3000)]));
-      return { method: 'GET', path: `/events?limit=${encodeURIComponent(absurd)}&topic=${topic}&cursor=${cursor}`, headers: {} };
+      const topic = encode(pick(nasty));
+      const cursor = encode(pick(['garbage', Buffer.from(JSON.stringify(pick(nastyValues))).toString('base64url'), 'eyJ0IjpudWxsLCJrIjoxLCJwIjpbXX0', 'x'.repeat(3000)]));
+      return { method: 'GET', path: `/events?limit=${encode(absurd)}&topic=${topic}&cursor=${cursor}`, headers: {} };
     }
     case 3:
-      return { method: 'GET', path: `/events?limit=${encodeURIComponent(absurd)}&limit=2&topic=${encodeURIComponent(pick(nasty))}`, headers: {} };
+      return { method: 'GET', path: `/events?limit=${encode(absurd)}&limit=2&topic=${encode(pick(nasty))}`, headers: {} };
     default:
-      return { method: pick(['GET', 'POST']), path: pick(['/nope', '/publish/extra', '/stats/', '/%2e%2e/etc', `/${'p'.repeat(2000)}`, '/events/1', '/_aws']), headers: {} };
+      return { method: pick(['GET', 'POST']), path: pick(['/nope', '/publish/extra', '/stats/', '/publish%2Fextra', `/${'p'.repeat(2000)}`, '/events/1', '/_aws']), headers: {} };
   }
 }
 

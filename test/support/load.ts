@@ -3,11 +3,11 @@ import { runLoad, type LoadResult } from '../../scripts/lib/load.ts';
 import type { WorkloadEvent } from '../../scripts/lib/workload.ts';
 import { stack } from './api.ts';
 
-/** Sends the requests like the publisher does and waits until /stats shows exactly what was accepted. */
+/** Sends the requests like the publisher does and waits until /stats shows exactly what was accepted, on the workload's own topics. */
 export async function sendAndConverge(requests: WorkloadEvent[][], concurrency = 16, timeoutMs = 300_000): Promise<{ load: LoadResult; drain: DrainResult }> {
   const before = await fetchStats(stack.apiUrl);
   const load = await runLoad(requests, { baseUrl: stack.apiUrl, concurrency });
-  const drain = await waitForConvergence(stack.apiUrl, before, expectedFrom(load.accepted), { timeoutMs, intervalMs: 500 });
+  const drain = await waitForConvergence(stack.apiUrl, before, expectedFrom(load.accepted), { timeoutMs, intervalMs: 500, scope: 'topics' });
   return { load, drain };
 }
 

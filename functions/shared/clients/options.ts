@@ -1,0 +1,23 @@
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { config } from '../config.ts';
+
+// Every SDK client of a container shares these options: keep-alive saves a TCP (and on AWS a TLS)
+// handshake per call, and the endpoint comes from validated config so that the emulator and AWS
+// run the same code path. One module per service below, so a function bundles only the SDKs it uses.
+let options: { region: string; endpoint: string | undefined; requestHandler: NodeHttpHandler; maxAttempts: number } | undefined;
+
+export function clientOptions() {
+  const { AWS_REGION, AWS_ENDPOINT_URL } = config();
+  options ??= {
+    region: AWS_REGION,
+    endpoint: AWS_ENDPOINT_URL,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+    }),
+    maxAttempts: 4,
+  };
+  return options;
+}

@@ -1,0 +1,10 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { clientOptions } from './options.ts';
+
+let sqs: SQSClient | undefined;
+
+/** The container's one SQS client, built on first use and reused by every invocation. */
+export function sqsClient(): SQSClient {
+  sqs ??= new SQSClient(clientOptions());
+  return sqs;
+}
