@@ -84,13 +84,17 @@ export async function readEventsPage(query: EventsQuery, reader: EventReader): P
     entries = (await reader.timeline(topic, { order: 'asc', bound }, wanted)).map((e) => ({ ...e, topic }));
   } else {
     const topics = await reader.topics();
-    const perTopic = await Promise.all(
-      topics.map(async (topic) => {
-        // Newest first, ties broken by topic descending: after (k, p), topics below p may repeat k.
-        const bound = cursor ? { key: cursor.k, inclusive: topic < cursor.p } : undefined;
-        return (await reader.timeline(topic, { order: 'desc', bound }, wanted)).map((e) => ({ ...e, topic }));
-      }),
-    );
+    if (topics.length > limits.maxTopicsWithoutFilter) {
+      throw new InvalidQueryError(
+        `there are ${topics.length} topics; reading all of them at once is limited to ${limits.maxTopicsWithoutFilter}: pass ?topic=`,
+        [{ path: 'topic', message: 'required when there are more than ' + limits.maxTopicsWithoutFilter + ' topics' }],
+      );
+    }
+    // Newest first, ties broken by topic descending: after (k, p), topics below p may repeat k.
+    const perTopic = await mapLimited(topics, 32, async (topic) => {
+      const bound = cursor ? { key: cursor.k, inclusive: topic < cursor.p } : undefined;
+      return (await reader.timeline(topic, { order: 'desc', bound }, wanted)).map((e) => ({ ...e, topic }));
+    });
     entries = perTopic.flat().sort((a, b) => compareDesc(a.timeKey, b.timeKey) || compareDesc(a.topic, b.topic));
   }
   const page = entries.slice(0, query.limit);
@@ -101,3 +105,17 @@ export async function readEventsPage(query: EventsQuery, reader: EventReader): P
 }
 
 const compareDesc = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
+
+/** Like Promise.all over items.map(fn), with at most `width` calls in flight. */
+async function mapLimited<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+  return results;
+}

@@ -13,4 +13,6 @@ export const limits = {
   /** GET /events page size. */
   defaultPageSize: 50,
   maxPageSize: 1000,
+  /** GET /events without a topic merges every topic's timeline; past this many topics, ask for one. */
+  maxTopicsWithoutFilter: 2000,
 } as const;

@@ -76,6 +76,14 @@ describe('readEventsPage', () => {
   });
 });
 
+describe('readEventsPage across topics', () => {
+  it('asks for a topic when there are too many topics to merge', async () => {
+    const many = Array.from({ length: 2001 }, (_, i) => event(`t${i}`, 0, `e${i}`));
+    await expect(readEventsPage({ limit: 5 }, new ListReader(many))).rejects.toThrow(/pass \?topic=/);
+    expect((await readEventsPage({ limit: 5, topic: 't7' }, new ListReader(many))).count).toBe(1);
+  });
+});
+
 describe('parseEventsQuery', () => {
   it('defaults the limit and validates it', () => {
     expect(parseEventsQuery(null)).toEqual({ limit: 50 });
