@@ -1,16 +1,13 @@
 // `npm run demo:dlq`: a message that always fails lands in the DLQ after maxReceiveCount receives,
 // without holding back the rest of its batch; once the fault is switched off, `npm run redrive`
 // moves it back and it is counted exactly once.
-import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { clientsFor, deliveryLogs } from './lib/aws.ts';
 import { deployLocal } from './lib/deploy-local.ts';
-import { describeCounts, publish, say, sleep, topicCounts } from './lib/demo.ts';
+import { demoTopic, describeCounts, publish, say, sleep, topicCounts } from './lib/demo.ts';
 import { projectRoot } from './lib/stack.ts';
 
-const run = randomBytes(3).toString('hex');
-const topic = `demo.dlq.${run}`;
-const event = (id: string, payload: Record<string, unknown> = {}) => ({ topic, event_id: id, timestamp: new Date().toISOString(), source: 'demo', payload });
+const { topic, event } = demoTopic('dlq');
 
 say('deploying the local stage with fault injection on');
 let stack = deployLocal('on');

@@ -1,13 +1,10 @@
 // `npm run demo:redelivery`: a message whose processing crashes after writing and before
 // acknowledging is redelivered by SQS after the visibility timeout, and the counters stay exact.
-import { randomBytes } from 'node:crypto';
 import { clientsFor, deliveryLogs } from './lib/aws.ts';
 import { deployLocal } from './lib/deploy-local.ts';
-import { describeCounts, publish, say, sleep, topicCounts } from './lib/demo.ts';
+import { demoTopic, describeCounts, publish, say, sleep, topicCounts } from './lib/demo.ts';
 
-const run = randomBytes(3).toString('hex');
-const topic = `demo.redelivery.${run}`;
-const event = (id: string, payload: Record<string, unknown> = {}) => ({ topic, event_id: id, timestamp: new Date().toISOString(), source: 'demo', payload });
+const { topic, event } = demoTopic('redelivery');
 
 say('deploying the local stage with fault injection on (only events that carry a fault marker are affected)');
 const stack = deployLocal('on');

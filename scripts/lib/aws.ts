@@ -28,8 +28,8 @@ export interface DeliveryLog {
 
 /** The process function's per-message log lines since `since` (ms epoch). */
 export async function deliveryLogs(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<DeliveryLog[]> {
-  const lines = await structuredLogs(logs, functionName, since);
-  return lines.filter((line) => line.message === 'message done' || line.message === 'message failed') as unknown as DeliveryLog[];
+  const lines = [...(await structuredLogs(logs, functionName, since, '"message done"')), ...(await structuredLogs(logs, functionName, since, '"message failed"'))];
+  return lines.filter((line) => line.message === 'message done' || line.message === 'message failed').sort((a, b) => a.time - b.time) as unknown as DeliveryLog[];
 }
 
 export interface InvocationLog {
@@ -44,18 +44,34 @@ export interface InvocationLog {
 
 /** The process function's per-invocation summaries since `since` (ms epoch). */
 export async function invocationLogs(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<InvocationLog[]> {
-  return (await structuredLogs(logs, functionName, since)).filter((line) => line.message === 'batch done') as unknown as InvocationLog[];
+  return (await structuredLogs(logs, functionName, since, '"batch done"')).filter((line) => line.message === 'batch done') as unknown as InvocationLog[];
 }
 
-async function structuredLogs(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<Array<Record<string, unknown> & { time: number }>> {
+/**
+ * The function's JSON log lines matching `pattern` since `since` (ms epoch). MiniStack answers at
+ * most 10,000 events per call and no nextToken, so a full page continues from its last timestamp.
+ */
+async function structuredLogs(
+  logs: CloudWatchLogsClient,
+  functionName: string,
+  since: number,
+  pattern: string,
+): Promise<Array<Record<string, unknown> & { time: number }>> {
   const lines: Array<Record<string, unknown> & { time: number }> = [];
+  const seen = new Set<string>();
+  let startTime = since;
   let nextToken: string | undefined;
   try {
-    do {
+    for (let pages = 0; pages < 1000; pages++) {
       const page = await logs.send(
-        new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${functionName}`, startTime: since, nextToken }),
+        new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${functionName}`, startTime, filterPattern: pattern, nextToken, limit: 10_000 }),
       );
+      let fresh = 0;
       for (const event of page.events ?? []) {
+        const id = event.eventId ?? `${event.logStreamName}/${event.timestamp}/${event.message}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        fresh++;
         const start = event.message?.indexOf('{') ?? -1;
         if (start < 0) continue;
         try {
@@ -65,7 +81,11 @@ async function structuredLogs(logs: CloudWatchLogsClient, functionName: string, 
         }
       }
       nextToken = page.nextToken;
-    } while (nextToken);
+      const events = page.events ?? [];
+      if (nextToken) continue;
+      if (events.length < 10_000 || fresh === 0) break;
+      startTime = events.at(-1)!.timestamp ?? startTime;
+    }
   } catch (error) {
     if ((error as Error).name !== 'ResourceNotFoundException') throw error;
   }

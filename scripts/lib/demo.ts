@@ -1,9 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { fetchStats, type Counts } from './convergence.ts';
 
 const started = Date.now();
 export const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
 export const say = (text: string) => console.log(`${clock()}  ${text}`);
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A demo's own topic (fresh each run) and a maker of events on it. */
+export function demoTopic(name: string) {
+  const topic = `demo.${name}.${randomBytes(3).toString('hex')}`;
+  const event = (id: string, payload: Record<string, unknown> = {}) => ({ topic, event_id: id, timestamp: new Date().toISOString(), source: 'demo', payload });
+  return { topic, event };
+}
 
 export async function publish(baseUrl: string, events: unknown[]): Promise<string> {
   const response = await fetch(`${baseUrl}/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
