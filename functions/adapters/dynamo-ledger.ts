@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventKey } from '../domain/event.ts';
-import type { ChunkWrite, CommitOutcome, Ledger } from '../domain/consume.ts';
+import type { ChunkWrite, CommitOutcome, Ledger, TopicCounts } from '../domain/consume.ts';
 import { indexWriteUnits, transactionalWriteUnits } from './write-cost.ts';
 import { counterAttribute, counterGroupKey, counterPartition, markerKey, rejectedCounterKey, toEventItem, topicGroupOf } from './items.ts';
 
@@ -100,7 +100,7 @@ export class DynamoDbLedger implements Ledger {
 
   /** One update per topic group: ADD each of its topics' three counters. */
   private counterUpdates(write: ChunkWrite, now: Date) {
-    const groups = new Map<number, Array<[string, ChunkWrite['counts'] extends Map<string, infer C> ? C : never]>>();
+    const groups = new Map<number, Array<[string, TopicCounts]>>();
     for (const [topic, counts] of write.counts) {
       const group = topicGroupOf(topic, this.tables.topicGroups ?? 1);
       groups.set(group, [...(groups.get(group) ?? []), [topic, counts]]);
