@@ -22,8 +22,15 @@ const timestamp = z
     return date.toISOString();
   });
 
+/**
+ * Checked in place rather than rebuilt: z.record copies the object by assignment, and a key
+ * named `__proto__` would be swallowed by the copy, so an accepted payload would not round-trip.
+ */
 const payload = z
-  .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
+  .custom<Record<string, unknown>>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    { error: 'must be a JSON object' },
+  )
   .refine((value) => depthOf(value) <= limits.maxPayloadDepth, `must nest at most ${limits.maxPayloadDepth} levels deep`);
 
 export const eventSchema = z.object({

@@ -9,7 +9,9 @@ import { AppError } from '../../functions/shared/errors.ts';
 import { MemoryLedger } from '../support/memory-ledger.ts';
 
 const name = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => !/\p{Cc}/u.test(s) && s.isWellFormed());
-const payload = fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 6 });
+// Keys named like Object.prototype members are mixed in on purpose: an object rebuilt by assignment loses __proto__.
+const payloadKey = fc.oneof({ weight: 4, arbitrary: fc.string({ maxLength: 12 }) }, { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty') });
+const payload = fc.dictionary(payloadKey, fc.jsonValue({ maxDepth: 4 }), { maxKeys: 6 });
 const validEvent = fc.record({
   topic: name,
   event_id: name,

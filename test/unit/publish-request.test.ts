@@ -32,6 +32,14 @@ describe('parsePublishRequest', () => {
     expect(payload).toBeDefined();
   });
 
+  it('keeps payload keys named like Object.prototype members, such as __proto__', () => {
+    const payloadText = '{"__proto__":{"polluted":true},"constructor":{"prototype":1},"toString":"x"}';
+    const body = `{"topic":"t","event_id":"e","timestamp":"2026-11-22T10:00:00Z","source":"s","payload":${payloadText}}`;
+    const [event] = parse(body);
+    expect(JSON.stringify(event!.payload)).toBe(payloadText);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it.each(['topic', 'event_id', 'timestamp', 'source'])('rejects an event without %s, naming the field', (field) => {
     const event: Record<string, unknown> = { ...makeEvent() };
     delete event[field];
