@@ -1,19 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
-import { api, publish, stats, topicSettled } from '../support/api.ts';
+import { stats } from '../support/api.ts';
 import { invokeProcess, sqsRecord } from '../support/aws.ts';
+import { expectPublishedOnce, publishFromClients } from '../support/load.ts';
 import { eventually } from '../support/poll.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
 
 describe('concurrency', () => {
   it('stores one event once when 50 clients publish it at the same time', async () => {
     const topic = uniqueTopic('publish-50');
-    const event = makeEvent({ topic });
-    const replies = await Promise.all(Array.from({ length: 50 }, () => publish(event)));
-    expect(replies.map((r) => r.status)).toEqual(Array(50).fill(202));
-    expect(await topicSettled(topic, 50)).toEqual({ received: 50, unique_processed: 1, duplicate_dropped: 49 });
-    expect((await api(`/events?topic=${encodeURIComponent(topic)}`)).body.count).toBe(1);
+    const load = await publishFromClients(makeEvent({ topic }), 50);
+    await expectPublishedOnce(expect, topic, load, 50);
   });
 
   // The emulator's poller would serialise these; invoking the function directly makes them race.

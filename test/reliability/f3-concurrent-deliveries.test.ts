@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
-import { api, publish, stats, topicSettled } from '../support/api.ts';
+import { stats } from '../support/api.ts';
 import { invokeProcess, sqsRecord } from '../support/aws.ts';
+import { expectPublishedOnce, publishFromClients } from '../support/load.ts';
 import { eventually } from '../support/poll.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
 
@@ -11,11 +12,9 @@ const deliveries = 100;
 describe('F3 concurrent deliveries of the same event', () => {
   it(`through the API: ${deliveries} concurrent publishes store it once, counters exact`, async () => {
     const topic = uniqueTopic('f3-api');
-    const event = makeEvent({ topic });
-    const replies = await Promise.all(Array.from({ length: deliveries }, () => publish(event)));
-    expect(replies.every((r) => r.status === 202)).toBe(true);
-    expect(await topicSettled(topic, deliveries, 180_000)).toEqual({ received: deliveries, unique_processed: 1, duplicate_dropped: deliveries - 1 });
-    expect((await api(`/events?topic=${encodeURIComponent(topic)}`)).body.count).toBe(1);
+    const load = await publishFromClients(makeEvent({ topic }), deliveries);
+    const counters = await expectPublishedOnce(expect, topic, load, deliveries, 180_000);
+    console.log(`F3 API: statuses ${JSON.stringify(load.statuses)} over ${load.attempts} attempts, ${load.ambiguous} with unknown outcome; counters ${JSON.stringify(counters)}`);
   });
 
   it(`by invoking process directly: ${deliveries} parallel invocations store it once, counters exact`, async () => {

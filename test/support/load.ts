@@ -1,7 +1,8 @@
 import { expectedFrom, fetchStats, waitForConvergence, type DrainResult } from '../../scripts/lib/convergence.ts';
 import { runLoad, type LoadResult } from '../../scripts/lib/load.ts';
 import type { WorkloadEvent } from '../../scripts/lib/workload.ts';
-import { stack } from './api.ts';
+import { api, stack, topicSettled } from './api.ts';
+import type { TestEvent } from './events.ts';
 
 /** Sends the requests like the publisher does and waits until /stats shows exactly what was accepted, on the workload's own topics. */
 export async function sendAndConverge(requests: WorkloadEvent[][], concurrency = 16, timeoutMs = 300_000): Promise<{ load: LoadResult; drain: DrainResult }> {
@@ -18,4 +19,32 @@ export async function expectInvariant(expect: (value: unknown) => any) {
   for (const key of ['received', 'unique_processed', 'duplicate_dropped'] as const) {
     expect(Object.values(stats.topics).reduce((sum, topic) => sum + topic[key], 0)).toBe(stats[key]);
   }
+}
+
+/**
+ * `clients` clients publish the same event at once, each retrying 5xx answers and network errors as
+ * a real client does. On the emulator a wide burst cold-starts one worker per request, and the
+ * slowest can outlive the function's timeout: the gateway answers 5xx and the client cannot know
+ * whether the event was enqueued, so its retry may be a second delivery.
+ */
+export function publishFromClients(event: TestEvent, clients: number): Promise<LoadResult> {
+  const sent: WorkloadEvent = { payload: {}, ...event };
+  return runLoad(Array.from({ length: clients }, () => [sent]), { baseUrl: stack.apiUrl, concurrency: clients });
+}
+
+/**
+ * Every client was answered 202, the event is stored once, and `received` counts each delivery:
+ * exactly `clients`, plus at most one per attempt whose outcome the client could not know.
+ */
+export async function expectPublishedOnce(expect: (value: unknown) => any, topic: string, load: LoadResult, clients: number, timeoutMs?: number) {
+  expect(load.abandoned).toBe(0);
+  expect(load.accepted).toHaveLength(clients);
+  const counters = await topicSettled(topic, clients, timeoutMs);
+  expect(counters.unique_processed).toBe(1);
+  expect(counters.duplicate_dropped).toBe(counters.received - 1);
+  expect(counters.received).toBeGreaterThanOrEqual(clients);
+  expect(counters.received).toBeLessThanOrEqual(clients + load.ambiguous);
+  if (load.ambiguous === 0) expect(counters.received).toBe(clients);
+  expect((await api(`/events?topic=${encodeURIComponent(topic)}`)).body.count).toBe(1);
+  return counters;
 }
