@@ -32,21 +32,23 @@ export interface PackedMessage {
 /** Packs events, in order, into as few messages as the count and byte limits allow. */
 export function packEvents(events: LogEvent[], options: PackOptions): PackedMessage[] {
   const messages: PackedMessage[] = [];
-  let current: { events: LogEvent[]; indexes: number[]; bytes: number } = { events: [], indexes: [], bytes: 0 };
+  let current: { texts: string[]; indexes: number[]; bytes: number } = { texts: [], indexes: [], bytes: 0 };
   const overhead = 96;
   const flush = () => {
-    if (current.events.length === 0) return;
+    if (current.texts.length === 0) return;
     const id = `${options.requestId}.${messages.length}`;
-    const envelope: Envelope = { v: 1, id, tx: options.eventsPerTransaction, events: current.events };
-    messages.push({ id, body: JSON.stringify(envelope), indexes: current.indexes });
-    current = { events: [], indexes: [], bytes: 0 };
+    // The JSON text of an Envelope, assembled from each event's text so that no event is serialised twice.
+    const body = `{"v":1,"id":${JSON.stringify(id)},"tx":${options.eventsPerTransaction},"events":[${current.texts.join(',')}]}`;
+    messages.push({ id, body, indexes: current.indexes });
+    current = { texts: [], indexes: [], bytes: 0 };
   };
   events.forEach((event, index) => {
-    const bytes = Buffer.byteLength(JSON.stringify(event), 'utf8') + 1;
+    const text = JSON.stringify(event);
+    const bytes = Buffer.byteLength(text, 'utf8') + 1;
     const full =
-      current.events.length >= options.eventsPerMessage || overhead + current.bytes + bytes > maxMessageBytes;
+      current.texts.length >= options.eventsPerMessage || overhead + current.bytes + bytes > maxMessageBytes;
     if (full) flush();
-    current.events.push(event);
+    current.texts.push(text);
     current.indexes.push(index);
     current.bytes += bytes;
   });
