@@ -1,6 +1,5 @@
 import type { ChunkWrite, CommitOutcome, Ledger } from '../domain/consume.ts';
-import type { PackedMessage } from '../domain/envelope.ts';
-import type { Envelope } from '../domain/envelope.ts';
+import type { Envelope, PackedMessage } from '../domain/envelope.ts';
 import { injectedConflicts, refusesEnqueue } from '../domain/faults.ts';
 
 /**
@@ -14,7 +13,7 @@ export function withInjectedConflicts(ledger: Ledger): Ledger {
     peekChunk: (markerId, keys) => ledger.peekChunk(markerId, keys),
     commitRejection: (markerId, shard) => ledger.commitRejection(markerId, shard),
     async commitChunk(write: ChunkWrite): Promise<CommitOutcome> {
-      const wanted = injectedConflicts([...write.inserts]);
+      const wanted = injectedConflicts(write.inserts);
       const seen = attempts.get(write.markerId) ?? 0;
       if (seen < wanted) {
         attempts.set(write.markerId, seen + 1);

@@ -21,37 +21,43 @@ export class InjectedFault extends Error {
   override readonly name = 'InjectedFault';
 }
 
-export function faultFor(envelope: Envelope, receiveCount: number): FaultMode | undefined {
-  for (const event of envelope.events) {
-    const marker = event.payload[faultMarker];
-    if (marker === null || typeof marker !== 'object') continue;
-    const { mode, times } = marker as { mode?: unknown; times?: unknown };
-    if (mode !== 'crash_after_write' && mode !== 'fail') continue;
-    const limit = typeof times === 'number' ? times : Number.POSITIVE_INFINITY;
-    if (receiveCount <= limit) return mode;
-  }
-  return undefined;
-}
-
 interface Marked {
   payload: Record<string, unknown>;
 }
 
-function markerOf(event: Marked, mode: string): Record<string, unknown> | undefined {
+interface FaultMarker {
+  mode?: unknown;
+  times?: unknown;
+  until?: unknown;
+}
+
+function markerOf(event: Marked): FaultMarker | undefined {
   const marker = event.payload[faultMarker];
-  if (marker === null || typeof marker !== 'object') return undefined;
-  return (marker as { mode?: unknown }).mode === mode ? (marker as Record<string, unknown>) : undefined;
+  return marker !== null && typeof marker === 'object' ? (marker as FaultMarker) : undefined;
+}
+
+export function faultFor(envelope: Envelope, receiveCount: number): FaultMode | undefined {
+  for (const event of envelope.events) {
+    const marker = markerOf(event);
+    if (marker?.mode !== 'crash_after_write' && marker?.mode !== 'fail') continue;
+    const limit = typeof marker.times === 'number' ? marker.times : Number.POSITIVE_INFINITY;
+    if (receiveCount <= limit) return marker.mode;
+  }
+  return undefined;
 }
 
 /** How many times transactions carrying these events must be reported as conflicting. */
 export function injectedConflicts(events: Marked[]): number {
-  return Math.max(0, ...events.map((event) => Number(markerOf(event, 'conflict')?.times ?? 0)));
+  return Math.max(0, ...events.map((event) => {
+    const marker = markerOf(event);
+    return marker?.mode === 'conflict' ? Number(marker.times ?? 0) : 0;
+  }));
 }
 
 /** Whether SQS must refuse a message carrying these events at `now`. */
 export function refusesEnqueue(events: Marked[], now: Date): boolean {
   return events.some((event) => {
-    const until = markerOf(event, 'refuse_enqueue')?.until;
-    return typeof until === 'string' && now < new Date(until);
+    const marker = markerOf(event);
+    return marker?.mode === 'refuse_enqueue' && typeof marker.until === 'string' && now < new Date(marker.until);
   });
 }
