@@ -59,12 +59,13 @@ export class DynamoDbLedger implements Ledger {
   async commitChunk(write: ChunkWrite): Promise<CommitOutcome> {
     const now = this.clock();
     const expiresAt = this.tables.retentionDays > 0 ? epochSeconds(now) + this.tables.retentionDays * 86400 : undefined;
+    const eventItems = write.inserts.map((event) => toEventItem(event, write.deliveryId, now, expiresAt));
     const items: TransactItems = [
       this.markerPut(write.markerId, now),
-      ...write.inserts.map((event) => ({
+      ...eventItems.map((item) => ({
         Put: {
           TableName: this.tables.eventsTable,
-          Item: toEventItem(event, write.deliveryId, now, expiresAt),
+          Item: item,
           ConditionExpression: 'attribute_not_exists(event_id)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
         },
@@ -72,7 +73,7 @@ export class DynamoDbLedger implements Ledger {
       ...this.counterUpdates(write, now),
     ];
     // The by-time index projects every event item, so each insert also writes the index once.
-    const indexUnits = write.inserts.reduce((sum, _, i) => sum + indexWriteUnits(items[i + 1]!.Put!.Item!), 0);
+    const indexUnits = eventItems.reduce((sum, item) => sum + indexWriteUnits(item), 0);
     return this.transact(items, indexUnits, (codes) => {
       const duplicates = write.inserts.filter((_, i) => codes[i + 1] === 'ConditionalCheckFailed').map(eventKey);
       return duplicates.length > 0 ? { kind: 'duplicates', keys: duplicates } : undefined;
@@ -103,7 +104,9 @@ export class DynamoDbLedger implements Ledger {
     const groups = new Map<number, Array<[string, TopicCounts]>>();
     for (const [topic, counts] of write.counts) {
       const group = topicGroupOf(topic, this.tables.topicGroups ?? 1);
-      groups.set(group, [...(groups.get(group) ?? []), [topic, counts]]);
+      const members = groups.get(group) ?? [];
+      members.push([topic, counts]);
+      groups.set(group, members);
     }
     return [...groups].map(([group, topics]) => {
       const names: Record<string, string> = {};

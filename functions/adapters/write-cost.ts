@@ -3,7 +3,7 @@
  * size is the UTF-8 length of its attribute names and values; a transactional write costs 2 units
  * per started KB of the item, and a GSI that projects the item 1 more unit per started KB.
  */
-export function itemBytes(item: Record<string, unknown>): number {
+export function itemBytes(item: object): number {
   let bytes = 0;
   for (const [name, value] of Object.entries(item)) {
     if (value === undefined) continue;
@@ -21,5 +21,5 @@ function valueBytes(value: unknown): number {
 
 const kilobytes = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
 
-export const transactionalWriteUnits = (item: Record<string, unknown>) => 2 * kilobytes(itemBytes(item));
-export const indexWriteUnits = (item: Record<string, unknown>) => kilobytes(itemBytes(item));
+export const transactionalWriteUnits = (item: object) => 2 * kilobytes(itemBytes(item));
+export const indexWriteUnits = (item: object) => kilobytes(itemBytes(item));
