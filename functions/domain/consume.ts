@@ -64,6 +64,12 @@ export interface ConsumeMetrics {
   wruReported: number;
 }
 
+export const emptyMetrics = (): ConsumeMetrics => ({ peeks: 0, transactions: 0, cancelled: 0, wruRule: 0, wruReported: 0 });
+
+export function addMetrics(total: ConsumeMetrics, more: ConsumeMetrics): void {
+  for (const key of Object.keys(total) as Array<keyof ConsumeMetrics>) total[key] += more[key];
+}
+
 export type MessageOutcome =
   | { status: 'processed'; deliveryId: string; unique: number; duplicates: number; redelivered: number; metrics: ConsumeMetrics }
   | { status: 'rejected'; reason: string; metrics: ConsumeMetrics };
@@ -83,7 +89,7 @@ export async function consumeMessage(
   ledger: Ledger,
   options: ConsumeOptions,
 ): Promise<MessageOutcome> {
-  const metrics: ConsumeMetrics = { peeks: 0, transactions: 0, cancelled: 0, wruRule: 0, wruReported: 0 };
+  const metrics = emptyMetrics();
   const read = readMessage(body, messageId, options.defaultTransactionSize);
   if (!read.ok) {
     const markerId = `sqs:${messageId}#rejected`;

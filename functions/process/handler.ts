@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
 import { DynamoDbLedger } from '../adapters/dynamo-ledger.ts';
 import { withInjectedConflicts } from '../adapters/fault-injection.ts';
-import { consumeMessage, type ConsumeMetrics } from '../domain/consume.ts';
+import { addMetrics, consumeMessage, emptyMetrics, type ConsumeMetrics } from '../domain/consume.ts';
 import { dynamoClient } from '../shared/clients/dynamo.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
@@ -16,7 +16,7 @@ const dynamoLedger = new DynamoDbLedger(dynamoClient(), {
 });
 const ledger = FAULT_INJECTION === 'on' ? withInjectedConflicts(dynamoLedger) : dynamoLedger;
 const processor = new BatchProcessor(EventType.SQS);
-let invocation: ConsumeMetrics & { messages: number };
+let invocation: { messages: number; metrics: ConsumeMetrics };
 
 async function processRecord(record: SQSRecord): Promise<void> {
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
@@ -27,7 +27,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
       peek: PEEK_BEFORE_WRITE === 'on',
       faults: { enabled: FAULT_INJECTION === 'on', receiveCount },
     });
-    for (const key of ['peeks', 'transactions', 'cancelled', 'wruRule', 'wruReported'] as const) invocation[key] += outcome.metrics[key];
+    addMetrics(invocation.metrics, outcome.metrics);
     logger.info('message done', { messageId: record.messageId, receiveCount, ...outcome });
   } catch (error) {
     logger.warn('message failed', { messageId: record.messageId, receiveCount, error: (error as Error).name, reason: (error as Error).message });
@@ -38,11 +38,11 @@ async function processRecord(record: SQSRecord): Promise<void> {
 // One failing message is reported alone (ReportBatchItemFailures); the others are acknowledged.
 export const handler = async (event: SQSEvent, context: Context) => {
   const started = performance.now();
-  invocation = { messages: event.Records.length, peeks: 0, transactions: 0, cancelled: 0, wruRule: 0, wruReported: 0 };
+  invocation = { messages: event.Records.length, metrics: emptyMetrics() };
   // Messages one after another: each one's pre-read then sees what the previous one stored, instead
   // of racing it into a cancelled transaction. Concurrency comes from concurrent invocations.
   const response = await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false, processInParallel: false });
   // One line per invocation: the benchmark sums these for DynamoDB requests and write units.
-  logger.info('batch done', { ...invocation, failures: response.batchItemFailures.length, durationMs: Math.round(performance.now() - started) });
+  logger.info('batch done', { messages: invocation.messages, ...invocation.metrics, failures: response.batchItemFailures.length, durationMs: Math.round(performance.now() - started) });
   return response;
 };
