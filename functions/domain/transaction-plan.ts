@@ -15,8 +15,9 @@ export interface Chunk {
 /**
  * Splits a message into chunks, each small enough for one transaction: at most `tx` distinct
  * events (repeats inside the chunk cost no action), and at most 100 actions counting one put per
- * distinct event, one counter update per topic and the marker. The split depends only on the message, so a redelivery is split identically and each
- * chunk's marker means the same thing every time.
+ * distinct event, one counter update per topic and the marker. The split depends only on the
+ * message, so a redelivery is split identically and each chunk's marker means the same thing
+ * every time.
  */
 export function planChunks(envelope: Envelope): Chunk[] {
   const chunks: Chunk[] = [];
@@ -35,8 +36,8 @@ export function planChunks(envelope: Envelope): Chunk[] {
   for (const event of envelope.events) {
     const key = eventKey(event);
     const size = Buffer.byteLength(JSON.stringify(event.payload), 'utf8') + 1024;
-    const actions = keys.size + (keys.has(key) ? 0 : 1) + topics.size + (topics.has(event.topic) ? 0 : 1) + 1;
     const puts = keys.size + (keys.has(key) ? 0 : 1);
+    const actions = puts + topics.size + (topics.has(event.topic) ? 0 : 1) + 1;
     if (puts > envelope.tx || actions > maxActions || bytes + size > maxTransactionBytes) flush();
     events.push(event);
     keys.add(key);
