@@ -1,6 +1,7 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { ConsumeMetrics } from '../../functions/domain/consume.ts';
 import { clientOptions, type StackInfo } from './stack.ts';
 
 /** SDK clients for scripts, aimed at wherever the stack was deployed. */
@@ -32,15 +33,8 @@ export async function deliveryLogs(logs: CloudWatchLogsClient, functionName: str
   return lines.filter((line) => line.message === 'message done' || line.message === 'message failed').sort((a, b) => a.time - b.time) as unknown as DeliveryLog[];
 }
 
-export interface InvocationLog {
-  messages: number;
-  peeks: number;
-  transactions: number;
-  cancelled: number;
-  wruRule: number;
-  wruReported: number;
-  durationMs: number;
-}
+/** The process handler's `batch done` line: its consumer metrics, summed over the invocation. */
+export type InvocationLog = ConsumeMetrics & { messages: number; durationMs: number };
 
 /** The process function's per-invocation summaries since `since` (ms epoch). */
 export async function invocationLogs(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<InvocationLog[]> {
