@@ -1,10 +1,7 @@
 import type { WorkloadEvent } from './workload.ts';
 
-export interface Counts {
-  received: number;
-  unique_processed: number;
-  duplicate_dropped: number;
-}
+export const countKeys = ['received', 'unique_processed', 'duplicate_dropped'] as const;
+export type Counts = Record<(typeof countKeys)[number], number>;
 
 export interface StatsBody extends Counts {
   rejected: number;
@@ -96,16 +93,16 @@ export async function waitForConvergence(
   const observed: Expected = { ...minus(final, before), topics: {} };
   for (const topic of ownTopics) observed.topics[topic] = minus(final.topics[topic], before.topics[topic]);
   if (options.scope === 'topics') {
-    for (const key of ['received', 'unique_processed', 'duplicate_dropped'] as const) {
+    for (const key of countKeys) {
       observed[key] = ownTopics.reduce((sum, topic) => sum + observed.topics[topic]![key], 0);
     }
   }
   const mismatches: string[] = [];
-  for (const key of ['received', 'unique_processed', 'duplicate_dropped'] as const) {
+  for (const key of countKeys) {
     if (observed[key] !== expected[key]) mismatches.push(`${key}: expected ${expected[key]}, got ${observed[key]}`);
   }
   for (const [topic, counts] of Object.entries(expected.topics)) {
-    for (const key of ['received', 'unique_processed', 'duplicate_dropped'] as const) {
+    for (const key of countKeys) {
       if (observed.topics[topic]![key] !== counts[key]) mismatches.push(`${topic}.${key}: expected ${counts[key]}, got ${observed.topics[topic]![key]}`);
     }
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { countKeys } from '../../scripts/lib/convergence.ts';
 import { runLoad } from '../../scripts/lib/load.ts';
 import { drained, stack } from '../support/api.ts';
 import { makeEvent, uniqueTopic, type TestEvent } from '../support/events.ts';
@@ -30,7 +31,7 @@ describe('stats invariant after a mixed load', () => {
     expect(after.received - before.received).toBe(accepted);
     expect(after.received).toBe(after.unique_processed + after.duplicate_dropped);
     expect(after.unique_processed - before.unique_processed).toBe(uniqueSent);
-    for (const key of ['received', 'unique_processed', 'duplicate_dropped'] as const) {
+    for (const key of countKeys) {
       const sum = Object.values(after.topics).reduce((total: number, topic: any) => total + topic[key], 0);
       expect(sum).toBe(after[key]);
     }

@@ -1,4 +1,4 @@
-import { expectedFrom, fetchStats, waitForConvergence, type DrainResult } from '../../scripts/lib/convergence.ts';
+import { countKeys, expectedFrom, fetchStats, waitForConvergence, type DrainResult } from '../../scripts/lib/convergence.ts';
 import { runLoad, type LoadResult } from '../../scripts/lib/load.ts';
 import type { WorkloadEvent } from '../../scripts/lib/workload.ts';
 import { api, stack, topicSettled } from './api.ts';
@@ -16,7 +16,7 @@ export async function sendAndConverge(requests: WorkloadEvent[][], concurrency =
 export async function expectInvariant(expect: (value: unknown) => any) {
   const stats = await fetchStats(stack.apiUrl);
   expect(stats.received).toBe(stats.unique_processed + stats.duplicate_dropped);
-  for (const key of ['received', 'unique_processed', 'duplicate_dropped'] as const) {
+  for (const key of countKeys) {
     expect(Object.values(stats.topics).reduce((sum, topic) => sum + topic[key], 0)).toBe(stats[key]);
   }
 }
