@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { fetchStats, type Counts } from './convergence.ts';
+import { countKeys, fetchStats, type Counts } from './convergence.ts';
 
 const started = Date.now();
 export const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
@@ -27,3 +27,5 @@ export async function topicCounts(baseUrl: string, topic: string): Promise<Count
 }
 
 export const describeCounts = (c: Counts) => `received ${c.received}, unique ${c.unique_processed}, duplicates ${c.duplicate_dropped}`;
+
+export const sameCounts = (a: Counts, b: Counts) => countKeys.every((key) => a[key] === b[key]);
