@@ -236,7 +236,7 @@ async function main() {
     }
   }
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? round(a / b, 2) : null);
-  const report = {
+  const report: Report = {
     machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores, Node ${process.version}`,
     workload: { ...workloadShape, concurrency },
     prices: { date: PRICES_DATE, region: 'us-east-1', ...PRICES, lambda_memory_gb: LAMBDA_MEMORY_GB },
@@ -261,8 +261,22 @@ async function main() {
   process.exit(defaults.exact && (baseline?.exact ?? true) ? 0 : 1);
 }
 
-function printTable(report: any) {
-  const rows: Array<[string, (r: any) => unknown]> = [
+type ConfigRun = Awaited<ReturnType<typeof runConfig>>;
+interface Report {
+  machine: string;
+  workload: typeof workloadShape & { concurrency: number };
+  prices: { date: string; region: string } & typeof PRICES & { lambda_memory_gb: number };
+  wru_method: string;
+  baseline: ConfigRun | undefined;
+  default: ConfigRun;
+  ratio_default_over_baseline: Record<string, number | null> | null;
+  emulator_ceiling: Awaited<ReturnType<typeof emulatorCeiling>> & { pipeline_share: number | null };
+  bundles: Record<string, string>;
+  scaling: unknown;
+}
+
+function printTable(report: Report) {
+  const rows: Array<[string, (r: ConfigRun) => unknown]> = [
     ['exact counts', (r) => r.exact],
     ['end to end events/s', (r) => r.events_per_s],
     ['publish events/s', (r) => r.publish_events_per_s],
@@ -286,7 +300,7 @@ function printTable(report: any) {
     const ratio = report.baseline && typeof pick(report.default) === 'number' ? String(round(Number(pick(report.default)) / Number(pick(report.baseline)), 2)) : '';
     console.log(`${label.padEnd(width)}${b.padEnd(22)}${d.padEnd(22)}${ratio}`);
   }
-  console.log(`\nemulator ceiling (same transactions, direct, no Lambda): ${report.emulator_ceiling.events_per_s} events/s; the pipeline reaches ${round(report.emulator_ceiling.pipeline_share * 100, 0)} % of it`);
+  console.log(`\nemulator ceiling (same transactions, direct, no Lambda): ${report.emulator_ceiling.events_per_s} events/s; the pipeline reaches ${round((report.emulator_ceiling.pipeline_share ?? 0) * 100, 0)} % of it`);
   console.log(`prices: AWS ${report.prices.region} list prices known on ${report.prices.date}: API Gateway REST $${PRICES.apiGatewayRestPerMillion}/M, Lambda $${PRICES.lambdaRequestsPerMillion}/M + $${PRICES.lambdaGbSecond}/GB-s at ${LAMBDA_MEMORY_GB} GB, SQS $${PRICES.sqsRequestsPerMillion}/M (64 KB units), DynamoDB on-demand $${PRICES.dynamoWriteUnitsPerMillion}/M WRU, $${PRICES.dynamoReadUnitsPerMillion}/M RRU`);
   console.log(`write units: ${report.wru_method}`);
   console.log(`bundles: ${Object.entries(report.bundles).map(([k, v]) => `${k} ${v}`).join(', ')}`);

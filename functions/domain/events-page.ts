@@ -87,7 +87,7 @@ export async function readEventsPage(query: EventsQuery, reader: EventReader): P
     if (topics.length > limits.maxTopicsWithoutFilter) {
       throw new InvalidQueryError(
         `there are ${topics.length} topics; reading all of them at once is limited to ${limits.maxTopicsWithoutFilter}: pass ?topic=`,
-        [{ path: 'topic', message: 'required when there are more than ' + limits.maxTopicsWithoutFilter + ' topics' }],
+        [{ path: 'topic', message: `required when there are more than ${limits.maxTopicsWithoutFilter} topics` }],
       );
     }
     // Newest first, ties broken by topic descending: after (k, p), topics below p may repeat k.

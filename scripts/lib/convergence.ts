@@ -18,7 +18,8 @@ export function expectedFrom(accepted: WorkloadEvent[]): Expected {
   const expected: Expected = { received: 0, unique_processed: 0, duplicate_dropped: 0, topics: {} };
   const seen = new Set<string>();
   for (const event of accepted) {
-    const topic = (expected.topics[event.topic] ??= { received: 0, unique_processed: 0, duplicate_dropped: 0 });
+    expected.topics[event.topic] ??= { received: 0, unique_processed: 0, duplicate_dropped: 0 };
+    const topic = expected.topics[event.topic]!;
     const key = JSON.stringify([event.topic, event.event_id]);
     const fresh = !seen.has(key);
     seen.add(key);

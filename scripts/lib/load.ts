@@ -56,7 +56,7 @@ export async function runLoad(requests: WorkloadEvent[][], options: LoadOptions)
       result.attempts++;
       const t0 = performance.now();
       let status: number;
-      let body: any;
+      let body: { error?: string; details?: Array<{ index: number }> } | undefined;
       try {
         const response = await fetch(`${options.baseUrl}/publish`, {
           method: 'POST',
@@ -64,7 +64,7 @@ export async function runLoad(requests: WorkloadEvent[][], options: LoadOptions)
           body: JSON.stringify(pending),
         });
         status = response.status;
-        body = await response.json().catch(() => undefined);
+        body = (await response.json().catch(() => undefined)) as typeof body;
       } catch (error) {
         const code = (error as { cause?: { code?: string } }).cause?.code ?? 'network';
         result.statuses[code] = (result.statuses[code] ?? 0) + 1;
@@ -78,7 +78,7 @@ export async function runLoad(requests: WorkloadEvent[][], options: LoadOptions)
         return;
       }
       if (status === 503 && body?.error === 'not_enqueued' && Array.isArray(body.details)) {
-        const refused = new Set<number>(body.details.map((d: { index: number }) => d.index));
+        const refused = new Set<number>(body.details.map((d) => d.index));
         result.accepted.push(...pending.filter((_, i) => !refused.has(i)));
         pending = pending.filter((_, i) => refused.has(i));
         continue;

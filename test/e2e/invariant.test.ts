@@ -10,7 +10,10 @@ describe('stats invariant after a mixed load', () => {
     const topics = Array.from({ length: 4 }, (_, i) => uniqueTopic(`mix${i}`));
     const distinct: TestEvent[] = Array.from({ length: 600 }, (_, i) => makeEvent({ topic: topics[i % topics.length]!, payload: { i } }));
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const duplicates = Array.from({ length: 250 }, () => distinct[Math.floor(random() * distinct.length)]!);
     const all = [...distinct, ...duplicates].sort(() => random() - 0.5);
 

@@ -25,6 +25,7 @@ const int = (max: number) => Math.floor(random() * max);
 
 const nasty = [
   '', ' ', 'a'.repeat(257), 'x'.repeat(5000), '\u0000', 'tab\there', 'line\nbreak', '\u007f', '\u202e', 'emoji 🚀🔥',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4j-style lookup string, sent as data
   'ünïcödé', '\ud800', '\udfff', '"quote"', "'; DROP TABLE events; --", '../../etc/passwd', '%00', '${jndi:ldap://x}', '<script>',
 ];
 const nastyValues: unknown[] = [null, true, 0, -1, 1e308, -0, 1.5, [], {}, [1, 2], { a: 1 }, ...nasty];

@@ -12,8 +12,10 @@ const pinnedMinistack = /ministack==([\d.]+)/.exec(readFileSync(join(projectRoot
 describe('docker-compose.yml', () => {
   it('runs LocalStack 4.14.0 by default, overridable, with the auth token passed through', () => {
     const localstack = services.localstack;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, checked as written
     expect(localstack.image).toBe('${LOCALSTACK_IMAGE:-localstack/localstack:4.14.0}');
     expect(localstack.profiles).toBeUndefined();
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, checked as written
     expect(localstack.environment.LOCALSTACK_AUTH_TOKEN).toBe('${LOCALSTACK_AUTH_TOKEN:-}');
     expect(localstack.environment.PERSISTENCE).toMatch(/1/);
     for (const service of ['cloudformation', 'apigateway', 'lambda', 'sqs', 'dynamodb', 'iam']) {
