@@ -1,12 +1,13 @@
 // `npm run bench`: the seeds' workload through the naive baseline and the default configuration on
 // the same emulator, side by side, with the emulator's own ceiling for the same DynamoDB writes.
 // Every run checks that the counts converged exactly: a fast wrong answer is a failure.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbLedger } from '../functions/adapters/dynamo-ledger.ts';
 import { batchesOf } from '../functions/adapters/sqs-queue.ts';
 import { consumeMessage } from '../functions/domain/consume.ts';
@@ -31,10 +32,23 @@ const PRICES = {
 };
 const LAMBDA_MEMORY_GB = 0.25;
 
-type Settings = Record<'IDEMLOG_EVENTS_PER_MESSAGE' | 'IDEMLOG_EVENTS_PER_TRANSACTION' | 'IDEMLOG_COUNTER_SHARDS' | 'IDEMLOG_PEEK_BEFORE_WRITE', string>;
+type Settings = Record<
+  'IDEMLOG_EVENTS_PER_MESSAGE' | 'IDEMLOG_EVENTS_PER_TRANSACTION' | 'IDEMLOG_COUNTER_SHARDS' | 'IDEMLOG_PEEK_BEFORE_WRITE',
+  string
+>;
 const CONFIGS: Record<'baseline' | 'default', Settings> = {
-  baseline: { IDEMLOG_EVENTS_PER_MESSAGE: '1', IDEMLOG_EVENTS_PER_TRANSACTION: '1', IDEMLOG_COUNTER_SHARDS: '1', IDEMLOG_PEEK_BEFORE_WRITE: 'off' },
-  default: { IDEMLOG_EVENTS_PER_MESSAGE: '100', IDEMLOG_EVENTS_PER_TRANSACTION: '97', IDEMLOG_COUNTER_SHARDS: '8', IDEMLOG_PEEK_BEFORE_WRITE: 'on' },
+  baseline: {
+    IDEMLOG_EVENTS_PER_MESSAGE: '1',
+    IDEMLOG_EVENTS_PER_TRANSACTION: '1',
+    IDEMLOG_COUNTER_SHARDS: '1',
+    IDEMLOG_PEEK_BEFORE_WRITE: 'off',
+  },
+  default: {
+    IDEMLOG_EVENTS_PER_MESSAGE: '100',
+    IDEMLOG_EVENTS_PER_TRANSACTION: '97',
+    IDEMLOG_COUNTER_SHARDS: '8',
+    IDEMLOG_PEEK_BEFORE_WRITE: 'on',
+  },
 };
 
 const { values: args } = parseArgs({
@@ -80,11 +94,14 @@ function sqsSendFigures(accepted: WorkloadEvent[][], settings: Settings) {
   let billed = 0;
   let messages = 0;
   for (const request of accepted) {
-    const packed = packEvents(request.map((e) => eventSchema.parse(e)), {
-      requestId: '00000000-0000-0000-0000-000000000000',
-      eventsPerMessage: Number(settings.IDEMLOG_EVENTS_PER_MESSAGE),
-      eventsPerTransaction: Number(settings.IDEMLOG_EVENTS_PER_TRANSACTION),
-    });
+    const packed = packEvents(
+      request.map((e) => eventSchema.parse(e)),
+      {
+        requestId: '00000000-0000-0000-0000-000000000000',
+        eventsPerMessage: Number(settings.IDEMLOG_EVENTS_PER_MESSAGE),
+        eventsPerTransaction: Number(settings.IDEMLOG_EVENTS_PER_TRANSACTION),
+      },
+    );
     messages += packed.length;
     for (const batch of batchesOf(packed)) {
       calls++;
@@ -182,13 +199,17 @@ async function emulatorCeiling(stack: StackInfo, events: number) {
   const ledger = new DynamoDbLedger(client, { eventsTable: stack.eventsTable, ledgerTable: stack.ledgerTable, retentionDays: 0 });
   const workload = buildWorkload({ ...workloadShape, events, runId: randomBytes(4).toString('hex') });
   const bodies = workload.requests.flatMap((request, i) =>
-    packEvents(request.map((e) => eventSchema.parse(e)), { requestId: `ceiling-${i}-${Date.now()}`, eventsPerMessage: 100, eventsPerTransaction: 97 }).map((m) => m.body),
+    packEvents(
+      request.map((e) => eventSchema.parse(e)),
+      { requestId: `ceiling-${i}-${Date.now()}`, eventsPerMessage: 100, eventsPerTransaction: 97 },
+    ).map((m) => m.body),
   );
   const started = performance.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: 4 }, async () => {
-      while (next < bodies.length) await consumeMessage(bodies[next++]!, 'ceiling', ledger, { counterShards: 8, defaultTransactionSize: 97 });
+      while (next < bodies.length)
+        await consumeMessage(bodies[next++]!, 'ceiling', ledger, { counterShards: 8, defaultTransactionSize: 97 });
     }),
   );
   const seconds = (performance.now() - started) / 1000;
@@ -232,7 +253,14 @@ async function main() {
     for (const events of [2000, 20_000, 100_000]) {
       log(`\n== scaling: ${events} events`);
       const run = await runConfig('default', events);
-      scaling.push({ events, seconds: run.seconds, events_per_s: run.events_per_s, exact: run.exact, emulator_rss_mib: rssMiB(emulatorPid), bench_rss_mib: round(process.memoryUsage().rss / 1048576, 1) });
+      scaling.push({
+        events,
+        seconds: run.seconds,
+        events_per_s: run.events_per_s,
+        exact: run.exact,
+        emulator_rss_mib: rssMiB(emulatorPid),
+        bench_rss_mib: round(process.memoryUsage().rss / 1048576, 1),
+      });
     }
   }
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? round(a / b, 2) : null);
@@ -291,20 +319,37 @@ function printTable(report: Report) {
     ['DynamoDB requests /1000 ev', (r) => r.requests_per_1000_events.dynamodb],
   ];
   const width = 42;
-  console.log(`\nidemlog benchmark: ${report.workload.events} events, ${report.workload.duplicateRatio * 100} % duplicates, ${report.workload.topics} topics, ${report.workload.batchSize}-event requests, ${report.workload.concurrency} clients`);
+  console.log(
+    `\nidemlog benchmark: ${report.workload.events} events, ${report.workload.duplicateRatio * 100} % duplicates, ${report.workload.topics} topics, ${report.workload.batchSize}-event requests, ${report.workload.concurrency} clients`,
+  );
   console.log(`machine: ${report.machine}\n`);
   console.log(`${''.padEnd(width)}${'baseline'.padEnd(22)}${'default'.padEnd(22)}default/baseline`);
   for (const [label, pick] of rows) {
     const b = report.baseline ? String(pick(report.baseline)) : '-';
     const d = String(pick(report.default));
-    const ratio = report.baseline && typeof pick(report.default) === 'number' ? String(round(Number(pick(report.default)) / Number(pick(report.baseline)), 2)) : '';
+    const ratio =
+      report.baseline && typeof pick(report.default) === 'number'
+        ? String(round(Number(pick(report.default)) / Number(pick(report.baseline)), 2))
+        : '';
     console.log(`${label.padEnd(width)}${b.padEnd(22)}${d.padEnd(22)}${ratio}`);
   }
-  console.log(`\nemulator ceiling (same transactions, direct, no Lambda): ${report.emulator_ceiling.events_per_s} events/s; the pipeline reaches ${round((report.emulator_ceiling.pipeline_share ?? 0) * 100, 0)} % of it`);
-  console.log(`prices: AWS ${report.prices.region} list prices known on ${report.prices.date}: API Gateway REST $${PRICES.apiGatewayRestPerMillion}/M, Lambda $${PRICES.lambdaRequestsPerMillion}/M + $${PRICES.lambdaGbSecond}/GB-s at ${LAMBDA_MEMORY_GB} GB, SQS $${PRICES.sqsRequestsPerMillion}/M (64 KB units), DynamoDB on-demand $${PRICES.dynamoWriteUnitsPerMillion}/M WRU, $${PRICES.dynamoReadUnitsPerMillion}/M RRU`);
+  console.log(
+    `\nemulator ceiling (same transactions, direct, no Lambda): ${report.emulator_ceiling.events_per_s} events/s; the pipeline reaches ${round((report.emulator_ceiling.pipeline_share ?? 0) * 100, 0)} % of it`,
+  );
+  console.log(
+    `prices: AWS ${report.prices.region} list prices known on ${report.prices.date}: API Gateway REST $${PRICES.apiGatewayRestPerMillion}/M, Lambda $${PRICES.lambdaRequestsPerMillion}/M + $${PRICES.lambdaGbSecond}/GB-s at ${LAMBDA_MEMORY_GB} GB, SQS $${PRICES.sqsRequestsPerMillion}/M (64 KB units), DynamoDB on-demand $${PRICES.dynamoWriteUnitsPerMillion}/M WRU, $${PRICES.dynamoReadUnitsPerMillion}/M RRU`,
+  );
   console.log(`write units: ${report.wru_method}`);
-  console.log(`bundles: ${Object.entries(report.bundles).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (Array.isArray(report.scaling)) for (const s of report.scaling) console.log(`scaling ${s.events}: ${s.seconds} s, ${s.events_per_s} events/s, exact ${s.exact}, emulator RSS ${s.emulator_rss_mib} MiB, bench RSS ${s.bench_rss_mib} MiB`);
+  console.log(
+    `bundles: ${Object.entries(report.bundles)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  if (Array.isArray(report.scaling))
+    for (const s of report.scaling)
+      console.log(
+        `scaling ${s.events}: ${s.seconds} s, ${s.events_per_s} events/s, exact ${s.exact}, emulator RSS ${s.emulator_rss_mib} MiB, bench RSS ${s.bench_rss_mib} MiB`,
+      );
 }
 
 main().catch((error: unknown) => {

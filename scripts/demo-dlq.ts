@@ -3,8 +3,8 @@
 // moves it back and it is counted exactly once.
 import { spawnSync } from 'node:child_process';
 import { clientsFor, deliveryLogs } from './lib/aws.ts';
-import { deployLocal } from './lib/deploy-local.ts';
 import { demoTopic, describeCounts, publish, sameCounts, say, sleep, topicCounts } from './lib/demo.ts';
+import { deployLocal } from './lib/deploy-local.ts';
 import { projectRoot } from './lib/stack.ts';
 
 const { topic, event } = demoTopic('dlq');
@@ -17,7 +17,9 @@ const before = await topicCounts(stack.apiUrl, topic);
 
 const poisonRequest = await publish(stack.apiUrl, [event('always-fails', { _idemlog_fault: { mode: 'fail' } }), event('packed-with-it')]);
 const normalRequest = await publish(stack.apiUrl, [event('ok-1'), event('ok-2'), event('ok-1')]);
-say(`published 5 events on ${topic} in two messages: one whose first event always fails (its second event shares its message, so its fate), and a normal one`);
+say(
+  `published 5 events on ${topic} in two messages: one whose first event always fails (its second event shares its message, so its fate), and a normal one`,
+);
 say(`maxReceiveCount is ${stack.maxReceiveCount}: after that many failed receives SQS moves the message to the DLQ`);
 
 const seen = new Set<string>();
@@ -31,7 +33,9 @@ while (Date.now() < deadline && !inDlq) {
     const delivery = line.deliveryId ?? /in (\S+) \(receive/.exec(line.reason ?? '')?.[1] ?? '';
     if (delivery.startsWith(poisonRequest)) say(`poison message, delivery #${line.receiveCount}: failed before writing`);
     else if (delivery.startsWith(normalRequest) && line.message === 'message done') {
-      say(`a normal message was stored and acknowledged (${line.unique} new, ${line.duplicates} duplicate): the poison message did not hold it back`);
+      say(
+        `a normal message was stored and acknowledged (${line.unique} new, ${line.duplicates} duplicate): the poison message did not hold it back`,
+      );
     }
   }
   const counts = await topicCounts(stack.apiUrl, topic);

@@ -1,8 +1,8 @@
 // `npm run demo:redelivery`: a message whose processing crashes after writing and before
 // acknowledging is redelivered by SQS after the visibility timeout, and the counters stay exact.
 import { clientsFor, deliveryLogs } from './lib/aws.ts';
-import { deployLocal } from './lib/deploy-local.ts';
 import { demoTopic, describeCounts, publish, sameCounts, say, sleep, topicCounts } from './lib/demo.ts';
+import { deployLocal } from './lib/deploy-local.ts';
 
 const { topic, event } = demoTopic('redelivery');
 
@@ -60,5 +60,9 @@ while (Date.now() < deadline) {
 const final = await topicCounts(stack.apiUrl, topic);
 say(`final counters for ${topic}: ${describeCounts(final)}`);
 const exact = sameCounts(final, expected);
-say(exact ? 'EXACT: two crashes after writing and one failure were redelivered by SQS, and nothing was counted twice' : `NOT EXACT: expected ${describeCounts(expected)}`);
+say(
+  exact
+    ? 'EXACT: two crashes after writing and one failure were redelivered by SQS, and nothing was counted twice'
+    : `NOT EXACT: expected ${describeCounts(expected)}`,
+);
 process.exit(exact ? 0 : 1);

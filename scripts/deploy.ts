@@ -1,12 +1,13 @@
 // Deploys the stack with `sls deploy`, repairs what the emulator's CloudFormation drops, and records
 // the outputs in .idemlog/stack.json. Skips the deploy when the same sources are already deployed.
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { clientOptions, projectRoot, readStack, writeStack, type StackInfo } from './lib/stack.ts';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { clientOptions, projectRoot, readStack, type StackInfo, writeStack } from './lib/stack.ts';
 
 const stage = process.env.IDEMLOG_STAGE ?? 'local';
 const region = process.env.AWS_REGION ?? 'us-east-1';

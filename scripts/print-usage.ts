@@ -3,7 +3,13 @@ import { readStack } from './lib/stack.ts';
 
 const stack = readStack();
 const api = stack.apiUrl;
-const event = JSON.stringify({ topic: 'auth.login', event_id: 'evt-1', timestamp: '2026-11-22T10:00:00Z', source: 'api-1', payload: { user: 'ana' } });
+const event = JSON.stringify({
+  topic: 'auth.login',
+  event_id: 'evt-1',
+  timestamp: '2026-11-22T10:00:00Z',
+  source: 'api-1',
+  payload: { user: 'ana' },
+});
 
 console.log(`API_URL=${api}
 idemlog is deployed to stage '${stack.stage}'. Try it:

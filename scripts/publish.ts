@@ -1,8 +1,9 @@
 // The publisher: floods idemlog with a reproducible workload of events and duplicates, then checks
 // that /stats converged to exactly what was accepted. `npm run publish -- --help` lists the options.
-import cliProgress from 'cli-progress';
+
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import { expectedFrom, fetchStats, waitForConvergence } from './lib/convergence.ts';
 import { percentile, runLoad } from './lib/load.ts';
@@ -91,10 +92,15 @@ async function main() {
   });
   const before = await fetchStats(baseUrl);
   if (!options.json) {
-    console.error(`publishing ${workload.total} events (${workload.distinct} distinct) in ${workload.requests.length} requests to ${baseUrl}`);
+    console.error(
+      `publishing ${workload.total} events (${workload.distinct} distinct) in ${workload.requests.length} requests to ${baseUrl}`,
+    );
   }
 
-  const sendBar = new cliProgress.SingleBar({ format: 'publish  {bar} {value}/{total} events | {duration}s', stream: process.stderr }, cliProgress.Presets.shades_classic);
+  const sendBar = new cliProgress.SingleBar(
+    { format: 'publish  {bar} {value}/{total} events | {duration}s', stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
   if (showBars) sendBar.start(workload.total, 0);
   const load = await runLoad(workload.requests, {
     baseUrl,
@@ -105,7 +111,10 @@ async function main() {
   if (showBars) sendBar.stop();
 
   const expected = expectedFrom(load.accepted);
-  const drainBar = new cliProgress.SingleBar({ format: 'process  {bar} {value}/{total} events | {duration}s', stream: process.stderr }, cliProgress.Presets.shades_classic);
+  const drainBar = new cliProgress.SingleBar(
+    { format: 'process  {bar} {value}/{total} events | {duration}s', stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
   if (showBars) drainBar.start(expected.received, 0);
   const drain = await waitForConvergence(baseUrl, before, expected, {
     timeoutMs: options['drain-timeout'] * 1000,
@@ -116,7 +125,13 @@ async function main() {
   const totalMs = load.durationMs + drain.drainMs;
   const summary = {
     exact: drain.converged && load.ambiguous === 0,
-    sent: { events: workload.total, distinct: workload.distinct, requests: load.requests, attempts: load.attempts, duplicates: workload.kinds },
+    sent: {
+      events: workload.total,
+      distinct: workload.distinct,
+      requests: load.requests,
+      attempts: load.attempts,
+      duplicates: workload.kinds,
+    },
     accepted: load.accepted.length,
     abandoned: load.abandoned,
     ambiguous: load.ambiguous,
@@ -124,19 +139,29 @@ async function main() {
     publish: {
       seconds: round(load.durationMs / 1000, 2),
       events_per_s: round(load.accepted.length / (load.durationMs / 1000)),
-      latency_ms: { p50: round(percentile(load.latenciesMs, 50)), p95: round(percentile(load.latenciesMs, 95)), p99: round(percentile(load.latenciesMs, 99)) },
+      latency_ms: {
+        p50: round(percentile(load.latenciesMs, 50)),
+        p95: round(percentile(load.latenciesMs, 95)),
+        p99: round(percentile(load.latenciesMs, 99)),
+      },
     },
     drain: { seconds_after_publish: round(drain.drainMs / 1000, 2), timed_out: drain.timedOut },
     end_to_end: { seconds: round(totalMs / 1000, 2), events_per_s: round(load.accepted.length / (totalMs / 1000)) },
     expected: { received: expected.received, unique_processed: expected.unique_processed, duplicate_dropped: expected.duplicate_dropped },
-    observed: { received: drain.observed.received, unique_processed: drain.observed.unique_processed, duplicate_dropped: drain.observed.duplicate_dropped },
+    observed: {
+      received: drain.observed.received,
+      unique_processed: drain.observed.unique_processed,
+      duplicate_dropped: drain.observed.duplicate_dropped,
+    },
     topics_checked: Object.keys(expected.topics).length,
     mismatches: drain.mismatches,
   };
 
   if (options.json) console.log(JSON.stringify(summary, null, 2));
   else {
-    const statusLine = Object.entries(load.statuses).map(([status, count]) => `${status}: ${count}`).join(', ');
+    const statusLine = Object.entries(load.statuses)
+      .map(([status, count]) => `${status}: ${count}`)
+      .join(', ');
     console.log(`
 sent       ${summary.sent.events} events in ${summary.sent.requests} requests (${summary.sent.attempts} attempts), ${summary.sent.distinct} distinct
            duplicates: ${workload.kinds.inBatch} inside a batch, ${workload.kinds.crossBatch} in a later batch, ${workload.kinds.resent} in re-sent requests

@@ -1,9 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { eventKey } from '../domain/event.ts';
+import { BatchGetCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChunkWrite, CommitOutcome, Ledger, TopicCounts } from '../domain/consume.ts';
-import { indexWriteUnits, transactionalWriteUnits } from './write-cost.ts';
+import { eventKey } from '../domain/event.ts';
 import { counterAttribute, counterGroupKey, counterPartition, markerKey, rejectedCounterKey, toEventItem, topicGroupOf } from './items.ts';
+import { indexWriteUnits, transactionalWriteUnits } from './write-cost.ts';
 
 type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
 
@@ -40,9 +40,16 @@ export class DynamoDbLedger implements Ledger {
 
   async peekChunk(markerId: string, keys: Array<{ topic: string; event_id: string }>): Promise<{ applied: boolean; stored: string[] }> {
     const unique = [...new Map(keys.map((k) => [eventKey(k), { topic: k.topic, event_id: k.event_id }])).values()];
-    let requests: Record<string, { Keys: Record<string, unknown>[]; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }> | undefined = {
+    let requests:
+      | Record<
+          string,
+          { Keys: Record<string, unknown>[]; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }
+        >
+      | undefined = {
       [this.tables.ledgerTable]: { Keys: [markerKey(markerId)], ProjectionExpression: 'pk' },
-      ...(unique.length > 0 ? { [this.tables.eventsTable]: { Keys: unique, ProjectionExpression: '#t, event_id', ExpressionAttributeNames: { '#t': 'topic' } } } : {}),
+      ...(unique.length > 0
+        ? { [this.tables.eventsTable]: { Keys: unique, ProjectionExpression: '#t, event_id', ExpressionAttributeNames: { '#t': 'topic' } } }
+        : {}),
     };
     let applied = false;
     const stored: string[] = [];
@@ -50,7 +57,8 @@ export class DynamoDbLedger implements Ledger {
     for (let attempt = 0; requests && Object.keys(requests).length > 0 && attempt < 5; attempt++) {
       const result = await this.client.send(new BatchGetCommand({ RequestItems: requests }));
       applied ||= (result.Responses?.[this.tables.ledgerTable] ?? []).length > 0;
-      for (const item of result.Responses?.[this.tables.eventsTable] ?? []) stored.push(eventKey(item as { topic: string; event_id: string }));
+      for (const item of result.Responses?.[this.tables.eventsTable] ?? [])
+        stored.push(eventKey(item as { topic: string; event_id: string }));
       requests = result.UnprocessedKeys as typeof requests;
     }
     return { applied, stored };
@@ -113,7 +121,11 @@ export class DynamoDbLedger implements Ledger {
       const values: Record<string, unknown> = { ':now': now.toISOString() };
       const adds: string[] = [];
       topics.forEach(([topic, counts], i) => {
-        for (const [kind, value] of [['received', counts.received], ['unique', counts.unique], ['duplicates', counts.duplicates]] as const) {
+        for (const [kind, value] of [
+          ['received', counts.received],
+          ['unique', counts.unique],
+          ['duplicates', counts.duplicates],
+        ] as const) {
           names[`#${kind[0]}${i}`] = counterAttribute(kind, topic);
           values[`:${kind[0]}${i}`] = value;
           adds.push(`#${kind[0]}${i} :${kind[0]}${i}`);
@@ -169,5 +181,4 @@ export class DynamoDbLedger implements Ledger {
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /** Puts are sized from their item; counter updates and markers stay far below 1 KB. */
-const ruleCost = (items: TransactItems) =>
-  items.reduce((sum, item) => sum + (item.Put ? transactionalWriteUnits(item.Put.Item!) : 2), 0);
+const ruleCost = (items: TransactItems) => items.reduce((sum, item) => sum + (item.Put ? transactionalWriteUnits(item.Put.Item!) : 2), 0);

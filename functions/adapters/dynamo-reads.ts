@@ -1,6 +1,6 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { EventReader, TimelineRange, TimelineEntry } from '../domain/events-page.ts';
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { EventReader, TimelineEntry, TimelineRange } from '../domain/events-page.ts';
 import type { CounterReader, CounterRow } from '../domain/stats.ts';
 import { byTimeIndex, counterPartition, countersOfItem, fromEventItem, rejectedCounterKey } from './items.ts';
 

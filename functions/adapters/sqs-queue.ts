@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { EventQueue } from '../domain/ingest.ts';
 import type { PackedMessage } from '../domain/envelope.ts';
+import type { EventQueue } from '../domain/ingest.ts';
 
 /** SendMessageBatch takes at most 10 entries and 262,144 bytes in all. */
 const maxEntries = 10;

@@ -1,7 +1,7 @@
-import { eventKey, type LogEvent } from './event.ts';
 import { readMessage } from './envelope.ts';
+import { eventKey, type LogEvent } from './event.ts';
 import { faultFor, InjectedFault } from './faults.ts';
-import { planChunks, type Chunk } from './transaction-plan.ts';
+import { type Chunk, planChunks } from './transaction-plan.ts';
 
 export interface TopicCounts {
   received: number;
@@ -83,12 +83,7 @@ export class ContentionError extends Error {
  * events, its counters and its marker in one transaction, or recognises from the marker that an
  * earlier delivery already did.
  */
-export async function consumeMessage(
-  body: string,
-  messageId: string,
-  ledger: Ledger,
-  options: ConsumeOptions,
-): Promise<MessageOutcome> {
+export async function consumeMessage(body: string, messageId: string, ledger: Ledger, options: ConsumeOptions): Promise<MessageOutcome> {
   const metrics = emptyMetrics();
   const read = readMessage(body, messageId, options.defaultTransactionSize);
   if (!read.ok) {
@@ -97,7 +92,8 @@ export async function consumeMessage(
     return { status: 'rejected', reason: read.reason, metrics };
   }
   const fault = options.faults?.enabled ? faultFor(read.envelope, options.faults.receiveCount) : undefined;
-  if (fault === 'fail') throw new InjectedFault(`injected failure before write in ${read.envelope.id} (receive ${options.faults?.receiveCount})`);
+  if (fault === 'fail')
+    throw new InjectedFault(`injected failure before write in ${read.envelope.id} (receive ${options.faults?.receiveCount})`);
   const totals = { status: 'processed' as const, deliveryId: read.envelope.id, unique: 0, duplicates: 0, redelivered: 0, metrics };
   for (const chunk of planChunks(read.envelope)) {
     const result = await applyChunk(chunk, ledger, options, metrics);
@@ -109,7 +105,9 @@ export async function consumeMessage(
   }
   if (fault === 'crash_after_write') {
     const did = totals.redelivered > 0 ? 'found it already applied' : `stored ${totals.unique} new, ${totals.duplicates} duplicate(s)`;
-    throw new InjectedFault(`injected crash after write in ${read.envelope.id} (receive ${options.faults?.receiveCount}; this delivery ${did})`);
+    throw new InjectedFault(
+      `injected crash after write in ${read.envelope.id} (receive ${options.faults?.receiveCount}; this delivery ${did})`,
+    );
   }
   return totals;
 }

@@ -45,8 +45,7 @@ export function packEvents(events: LogEvent[], options: PackOptions): PackedMess
   events.forEach((event, index) => {
     const text = JSON.stringify(event);
     const bytes = Buffer.byteLength(text, 'utf8') + 1;
-    const full =
-      current.texts.length >= options.eventsPerMessage || overhead + current.bytes + bytes > maxMessageBytes;
+    const full = current.texts.length >= options.eventsPerMessage || overhead + current.bytes + bytes > maxMessageBytes;
     if (full) flush();
     current.texts.push(text);
     current.indexes.push(index);

@@ -10,8 +10,8 @@ const name = z
   .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
   .refine((s) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)');
 
-const timestamp = z
-  .iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T10:00:00Z' })
+const timestamp = z.iso
+  .datetime({ offset: true, message: 'must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T10:00:00Z' })
   .transform((value, ctx) => {
     const date = new Date(value);
     const year = date.getUTCFullYear();
@@ -27,10 +27,9 @@ const timestamp = z
  * named `__proto__` would be swallowed by the copy, so an accepted payload would not round-trip.
  */
 const payload = z
-  .custom<Record<string, unknown>>(
-    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
-    { error: 'must be a JSON object' },
-  )
+  .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+    error: 'must be a JSON object',
+  })
   .refine((value) => depthOf(value) <= limits.maxPayloadDepth, `must nest at most ${limits.maxPayloadDepth} levels deep`);
 
 export const eventSchema = z.object({
@@ -54,8 +53,7 @@ export interface StoredEvent {
   stored_at: string;
 }
 
-export const eventKey = (event: Pick<LogEvent, 'topic' | 'event_id'>): string =>
-  JSON.stringify([event.topic, event.event_id]);
+export const eventKey = (event: Pick<LogEvent, 'topic' | 'event_id'>): string => JSON.stringify([event.topic, event.event_id]);
 
 /** Depth of nested objects and arrays, iteratively so that a hostile document cannot overflow the stack. */
 export function depthOf(root: unknown): number {

@@ -61,10 +61,14 @@ function decodeCursor(text: string, topic: string | undefined): Cursor {
   try {
     cursor = cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
   } catch {
-    throw new InvalidQueryError('cursor is not valid; pass next_cursor from the previous page unchanged', [{ path: 'cursor', message: 'not a cursor this API issued' }]);
+    throw new InvalidQueryError('cursor is not valid; pass next_cursor from the previous page unchanged', [
+      { path: 'cursor', message: 'not a cursor this API issued' },
+    ]);
   }
   if (cursor.t !== (topic ?? null)) {
-    throw new InvalidQueryError('cursor belongs to another query; keep the same topic while paging', [{ path: 'cursor', message: 'topic mismatch' }]);
+    throw new InvalidQueryError('cursor belongs to another query; keep the same topic while paging', [
+      { path: 'cursor', message: 'topic mismatch' },
+    ]);
   }
   return cursor;
 }

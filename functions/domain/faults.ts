@@ -48,10 +48,13 @@ export function faultFor(envelope: Envelope, receiveCount: number): FaultMode | 
 
 /** How many times transactions carrying these events must be reported as conflicting. */
 export function injectedConflicts(events: Marked[]): number {
-  return Math.max(0, ...events.map((event) => {
-    const marker = markerOf(event);
-    return marker?.mode === 'conflict' ? Number(marker.times ?? 0) : 0;
-  }));
+  return Math.max(
+    0,
+    ...events.map((event) => {
+      const marker = markerOf(event);
+      return marker?.mode === 'conflict' ? Number(marker.times ?? 0) : 0;
+    }),
+  );
 }
 
 /** Whether SQS must refuse a message carrying these events at `now`. */

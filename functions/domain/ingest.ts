@@ -1,6 +1,6 @@
 import { NotEnqueuedError } from '../shared/errors.ts';
+import { type PackedMessage, packEvents } from './envelope.ts';
 import type { LogEvent } from './event.ts';
-import { packEvents, type PackedMessage } from './envelope.ts';
 
 export interface EventQueue {
   /** Sends every message durably, retrying refusals; resolves with the ids still refused. */

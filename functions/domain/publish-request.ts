@@ -1,4 +1,10 @@
-import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, type ErrorDetail } from '../shared/errors.ts';
+import {
+  type ErrorDetail,
+  MalformedJsonError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../shared/errors.ts';
 import { eventSchema, type LogEvent } from './event.ts';
 import { limits } from './limits.ts';
 
@@ -38,7 +44,8 @@ function assertJsonContentType(contentType: string | undefined): void {
 }
 
 function decodeBody({ body, isBase64Encoded }: RawRequest): string {
-  if (body === null || body === '') throw new MalformedJsonError('the request body is empty; send a JSON event, array or {"events": [...]}');
+  if (body === null || body === '')
+    throw new MalformedJsonError('the request body is empty; send a JSON event, array or {"events": [...]}');
   if (!isBase64Encoded) return body;
   const bytes = Buffer.from(body, 'base64');
   try {
@@ -75,7 +82,11 @@ function assertEventSizes(items: unknown[]): void {
   items.forEach((item, index) => {
     const bytes = Buffer.byteLength(JSON.stringify(item) ?? '', 'utf8');
     if (bytes > limits.maxEventBytes) {
-      oversize.push({ index, path: `events[${index}]`, message: `event is ${bytes} bytes serialised; the limit is ${limits.maxEventBytes}` });
+      oversize.push({
+        index,
+        path: `events[${index}]`,
+        message: `event is ${bytes} bytes serialised; the limit is ${limits.maxEventBytes}`,
+      });
     }
   });
   if (oversize.length > 0) throw new PayloadTooLargeError(`${oversize.length} event(s) exceed the size limit`, oversize);
@@ -96,7 +107,10 @@ function validateAll(items: unknown[]): LogEvent[] {
     }
   });
   if (problems.length > 0) {
-    throw new ValidationError(`${new Set(problems.map((p) => p.index)).size} of ${items.length} event(s) are invalid; nothing was enqueued`, problems);
+    throw new ValidationError(
+      `${new Set(problems.map((p) => p.index)).size} of ${items.length} event(s) are invalid; nothing was enqueued`,
+      problems,
+    );
   }
   return events;
 }

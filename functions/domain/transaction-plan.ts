@@ -1,5 +1,5 @@
-import { eventKey, type LogEvent } from './event.ts';
 import type { Envelope } from './envelope.ts';
+import { eventKey, type LogEvent } from './event.ts';
 
 /** DynamoDB's limits for one TransactWriteItems call. */
 const maxActions = 100;

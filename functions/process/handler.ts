@@ -1,13 +1,22 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbLedger } from '../adapters/dynamo-ledger.ts';
 import { withInjectedConflicts } from '../adapters/fault-injection.ts';
-import { addMetrics, consumeMessage, emptyMetrics, type ConsumeMetrics } from '../domain/consume.ts';
+import { addMetrics, type ConsumeMetrics, consumeMessage, emptyMetrics } from '../domain/consume.ts';
 import { dynamoClient } from '../shared/clients/dynamo.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 
-const { EVENTS_TABLE, LEDGER_TABLE, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, COUNTER_TOPIC_GROUPS, EVENTS_PER_TRANSACTION, FAULT_INJECTION, PEEK_BEFORE_WRITE } = config();
+const {
+  EVENTS_TABLE,
+  LEDGER_TABLE,
+  DEDUP_RETENTION_DAYS,
+  COUNTER_SHARDS,
+  COUNTER_TOPIC_GROUPS,
+  EVENTS_PER_TRANSACTION,
+  FAULT_INJECTION,
+  PEEK_BEFORE_WRITE,
+} = config();
 const dynamoLedger = new DynamoDbLedger(dynamoClient(), {
   eventsTable: EVENTS_TABLE,
   ledgerTable: LEDGER_TABLE,
@@ -30,7 +39,12 @@ async function processRecord(record: SQSRecord): Promise<void> {
     addMetrics(invocation.metrics, outcome.metrics);
     logger.info('message done', { messageId: record.messageId, receiveCount, ...outcome });
   } catch (error) {
-    logger.warn('message failed', { messageId: record.messageId, receiveCount, error: (error as Error).name, reason: (error as Error).message });
+    logger.warn('message failed', {
+      messageId: record.messageId,
+      receiveCount,
+      error: (error as Error).name,
+      reason: (error as Error).message,
+    });
     throw error;
   }
 }
@@ -41,8 +55,17 @@ export const handler = async (event: SQSEvent, context: Context) => {
   invocation = { messages: event.Records.length, metrics: emptyMetrics() };
   // Messages one after another: each one's pre-read then sees what the previous one stored, instead
   // of racing it into a cancelled transaction. Concurrency comes from concurrent invocations.
-  const response = await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false, processInParallel: false });
+  const response = await processPartialResponse(event, processRecord, processor, {
+    context,
+    throwOnFullBatchFailure: false,
+    processInParallel: false,
+  });
   // One line per invocation: the benchmark sums these for DynamoDB requests and write units.
-  logger.info('batch done', { messages: invocation.messages, ...invocation.metrics, failures: response.batchItemFailures.length, durationMs: Math.round(performance.now() - started) });
+  logger.info('batch done', {
+    messages: invocation.messages,
+    ...invocation.metrics,
+    failures: response.batchItemFailures.length,
+    durationMs: Math.round(performance.now() - started),
+  });
   return response;
 };

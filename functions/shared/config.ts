@@ -1,36 +1,37 @@
 import { z } from 'zod';
 
-const positiveInt = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const positiveInt = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
-const configSchema = z.object({
-  STAGE: z.string().min(1).default('local'),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
-  // MiniStack and LocalStack inject this into their Lambdas; absent on real AWS.
-  AWS_ENDPOINT_URL: z.url().optional(),
-  EVENTS_TABLE: z.string().min(1),
-  LEDGER_TABLE: z.string().min(1),
-  QUEUE_URL: z.url(),
-  DLQ_URL: z.url(),
-  // Packing: how many events travel in one SQS message, and how many share one transaction.
-  // Setting both to 1 reproduces the naive one-event-per-message design.
-  EVENTS_PER_MESSAGE: positiveInt(1, 1000, 100),
-  EVENTS_PER_TRANSACTION: positiveInt(1, 97, 97),
-  COUNTER_SHARDS: positiveInt(1, 64, 8),
-  // Counter items per shard that topics are spread over: 1 keeps a transaction's counters in one
-  // write; raise it with thousands of topics so that no counter item grows past a few KB.
-  COUNTER_TOPIC_GROUPS: positiveInt(1, 256, 1),
-  // Read the chunk's marker and events before the transaction, so that known duplicates and
-  // redeliveries cost a cheap read instead of a cancelled transaction.
-  PEEK_BEFORE_WRITE: z.enum(['on', 'off']).default('on'),
-  // 0 keeps dedup records forever; N > 0 lets DynamoDB TTL expire stored events after N days.
-  DEDUP_RETENTION_DAYS: positiveInt(0, 36500, 0),
-  // Honours fault markers in payloads (see domain/faults.ts). Refused outside the local stage.
-  FAULT_INJECTION: z.enum(['on', 'off']).default('off'),
-}).refine((c) => c.FAULT_INJECTION === 'off' || c.STAGE === 'local', {
-  message: 'FAULT_INJECTION=on is only allowed in the local stage',
-  path: ['FAULT_INJECTION'],
-});
+const configSchema = z
+  .object({
+    STAGE: z.string().min(1).default('local'),
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+    // MiniStack and LocalStack inject this into their Lambdas; absent on real AWS.
+    AWS_ENDPOINT_URL: z.url().optional(),
+    EVENTS_TABLE: z.string().min(1),
+    LEDGER_TABLE: z.string().min(1),
+    QUEUE_URL: z.url(),
+    DLQ_URL: z.url(),
+    // Packing: how many events travel in one SQS message, and how many share one transaction.
+    // Setting both to 1 reproduces the naive one-event-per-message design.
+    EVENTS_PER_MESSAGE: positiveInt(1, 1000, 100),
+    EVENTS_PER_TRANSACTION: positiveInt(1, 97, 97),
+    COUNTER_SHARDS: positiveInt(1, 64, 8),
+    // Counter items per shard that topics are spread over: 1 keeps a transaction's counters in one
+    // write; raise it with thousands of topics so that no counter item grows past a few KB.
+    COUNTER_TOPIC_GROUPS: positiveInt(1, 256, 1),
+    // Read the chunk's marker and events before the transaction, so that known duplicates and
+    // redeliveries cost a cheap read instead of a cancelled transaction.
+    PEEK_BEFORE_WRITE: z.enum(['on', 'off']).default('on'),
+    // 0 keeps dedup records forever; N > 0 lets DynamoDB TTL expire stored events after N days.
+    DEDUP_RETENTION_DAYS: positiveInt(0, 36500, 0),
+    // Honours fault markers in payloads (see domain/faults.ts). Refused outside the local stage.
+    FAULT_INJECTION: z.enum(['on', 'off']).default('off'),
+  })
+  .refine((c) => c.FAULT_INJECTION === 'off' || c.STAGE === 'local', {
+    message: 'FAULT_INJECTION=on is only allowed in the local stage',
+    path: ['FAULT_INJECTION'],
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

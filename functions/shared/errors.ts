@@ -66,4 +66,3 @@ export class NotEnqueuedError extends AppError {
     super(message, details, { 'Retry-After': '1' }, { accepted, request_id: requestId });
   }
 }
-

@@ -38,7 +38,9 @@ function errorsToJson(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResu
         return;
       }
       logger.error('unexpected error', error as Error);
-      request.response = toResult(reply(500, { error: 'internal_error', message: 'an unexpected error occurred; it has been logged', details: [] }));
+      request.response = toResult(
+        reply(500, { error: 'internal_error', message: 'an unexpected error occurred; it has been logged', details: [] }),
+      );
     },
   };
 }

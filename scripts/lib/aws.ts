@@ -29,8 +29,13 @@ export interface DeliveryLog {
 
 /** The process function's per-message log lines since `since` (ms epoch). */
 export async function deliveryLogs(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<DeliveryLog[]> {
-  const lines = [...(await structuredLogs(logs, functionName, since, '"message done"')), ...(await structuredLogs(logs, functionName, since, '"message failed"'))];
-  return lines.filter((line) => line.message === 'message done' || line.message === 'message failed').sort((a, b) => a.time - b.time) as unknown as DeliveryLog[];
+  const lines = [
+    ...(await structuredLogs(logs, functionName, since, '"message done"')),
+    ...(await structuredLogs(logs, functionName, since, '"message failed"')),
+  ];
+  return lines
+    .filter((line) => line.message === 'message done' || line.message === 'message failed')
+    .sort((a, b) => a.time - b.time) as unknown as DeliveryLog[];
 }
 
 /** The process handler's `batch done` line: its consumer metrics, summed over the invocation. */
@@ -38,7 +43,9 @@ export type InvocationLog = ConsumeMetrics & { messages: number; durationMs: num
 
 /** The process function's per-invocation summaries since `since` (ms epoch). */
 export async function invocationLogs(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<InvocationLog[]> {
-  return (await structuredLogs(logs, functionName, since, '"batch done"')).filter((line) => line.message === 'batch done') as unknown as InvocationLog[];
+  return (await structuredLogs(logs, functionName, since, '"batch done"')).filter(
+    (line) => line.message === 'batch done',
+  ) as unknown as InvocationLog[];
 }
 
 /**
@@ -58,7 +65,13 @@ async function structuredLogs(
   try {
     for (let pages = 0; pages < 1000; pages++) {
       const page = await logs.send(
-        new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${functionName}`, startTime, filterPattern: pattern, nextToken, limit: 10_000 }),
+        new FilterLogEventsCommand({
+          logGroupName: `/aws/lambda/${functionName}`,
+          startTime,
+          filterPattern: pattern,
+          nextToken,
+          limit: 10_000,
+        }),
       );
       let fresh = 0;
       for (const event of page.events ?? []) {

@@ -104,7 +104,8 @@ export async function waitForConvergence(
   }
   for (const [topic, counts] of Object.entries(expected.topics)) {
     for (const key of countKeys) {
-      if (observed.topics[topic]![key] !== counts[key]) mismatches.push(`${topic}.${key}: expected ${counts[key]}, got ${observed.topics[topic]![key]}`);
+      if (observed.topics[topic]![key] !== counts[key])
+        mismatches.push(`${topic}.${key}: expected ${counts[key]}, got ${observed.topics[topic]![key]}`);
     }
   }
   return { converged: !timedOut && mismatches.length === 0, timedOut, drainMs, observed, mismatches, final };

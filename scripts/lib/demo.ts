@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { countKeys, fetchStats, type Counts } from './convergence.ts';
+import { type Counts, countKeys, fetchStats } from './convergence.ts';
 
 const started = Date.now();
 export const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
@@ -9,18 +9,31 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 /** A demo's own topic (fresh each run) and a maker of events on it. */
 export function demoTopic(name: string) {
   const topic = `demo.${name}.${randomBytes(3).toString('hex')}`;
-  const event = (id: string, payload: Record<string, unknown> = {}) => ({ topic, event_id: id, timestamp: new Date().toISOString(), source: 'demo', payload });
+  const event = (id: string, payload: Record<string, unknown> = {}) => ({
+    topic,
+    event_id: id,
+    timestamp: new Date().toISOString(),
+    source: 'demo',
+    payload,
+  });
   return { topic, event };
 }
 
 export async function publish(baseUrl: string, events: unknown[]): Promise<string> {
-  const response = await fetch(`${baseUrl}/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+  const response = await fetch(`${baseUrl}/publish`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(events),
+  });
   const body = (await response.json()) as { request_id: string };
   if (response.status !== 202) throw new Error(`publish answered ${response.status}: ${JSON.stringify(body)}`);
   return body.request_id;
 }
 
-export async function topicCounts(baseUrl: string, topic: string): Promise<Counts & { queue: { visible: number; in_flight: number; dead_letter: number } }> {
+export async function topicCounts(
+  baseUrl: string,
+  topic: string,
+): Promise<Counts & { queue: { visible: number; in_flight: number; dead_letter: number } }> {
   const stats = await fetchStats(baseUrl);
   const counts = stats.topics[topic] ?? { received: 0, unique_processed: 0, duplicate_dropped: 0 };
   return { ...counts, queue: stats.queue };

@@ -31,7 +31,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * names are re-sent.
  */
 export async function runLoad(requests: WorkloadEvent[][], options: LoadOptions): Promise<LoadResult> {
-  const result: LoadResult = { requests: requests.length, attempts: 0, accepted: [], ambiguous: 0, abandoned: 0, statuses: {}, latenciesMs: [], durationMs: 0 };
+  const result: LoadResult = {
+    requests: requests.length,
+    attempts: 0,
+    accepted: [],
+    ambiguous: 0,
+    abandoned: 0,
+    statuses: {},
+    latenciesMs: [],
+    durationMs: 0,
+  };
   const maxAttempts = options.maxAttempts ?? 6;
   const started = performance.now();
   let nextRequest = 0;

@@ -13,7 +13,9 @@ export interface RedriveResult {
 export async function redrive(sqs: SQSClient, from: string, to: string, onMoved?: (moved: number) => void): Promise<RedriveResult> {
   const result: RedriveResult = { moved: 0, failed: 0 };
   for (let emptyPolls = 0; emptyPolls < 2; ) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: 10, VisibilityTimeout: 60, WaitTimeSeconds: 1 }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: 10, VisibilityTimeout: 60, WaitTimeSeconds: 1 }),
+    );
     if (Messages.length === 0) {
       emptyPolls++;
       continue;
@@ -26,7 +28,10 @@ export async function redrive(sqs: SQSClient, from: string, to: string, onMoved?
     result.failed += (sent.Failed ?? []).length;
     if (moved.length > 0) {
       await sqs.send(
-        new DeleteMessageBatchCommand({ QueueUrl: from, Entries: moved.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl: from,
+          Entries: moved.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
       );
     }
     result.moved += moved.length;

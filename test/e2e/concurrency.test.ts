@@ -3,9 +3,9 @@ import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { stats } from '../support/api.ts';
 import { invokeProcess, sqsRecord } from '../support/aws.ts';
+import { makeEvent, uniqueTopic } from '../support/events.ts';
 import { expectPublishedOnce, publishFromClients } from '../support/load.ts';
 import { eventually } from '../support/poll.ts';
-import { makeEvent, uniqueTopic } from '../support/events.ts';
 
 describe('concurrency', () => {
   it('stores one event once when 50 clients publish it at the same time', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { api, publish, topicSettled } from '../support/api.ts';
-import { eventually } from '../support/poll.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
+import { eventually } from '../support/poll.ts';
 
 describe('dedup, through the deployed API', () => {
   it('stores the same event published twice once: stats 2/1/1', async () => {
@@ -31,9 +31,18 @@ describe('dedup, through the deployed API', () => {
 
   it('keeps the payload exactly as published', async () => {
     const topic = uniqueTopic('payload');
-    const payload = { text: 'héllo \u2028 "quoted" 🚀', n: 1.5, big: 9007199254740991, neg: -0.001, nested: { a: [1, { b: null }], empty: {} } };
+    const payload = {
+      text: 'héllo \u2028 "quoted" 🚀',
+      n: 1.5,
+      big: 9007199254740991,
+      neg: -0.001,
+      nested: { a: [1, { b: null }], empty: {} },
+    };
     await publish(makeEvent({ topic, payload, timestamp: '2026-11-22T12:00:00.123+01:00' }));
-    const stored = await eventually(async () => (await api(`/events?topic=${encodeURIComponent(topic)}`)).body.events[0], 'the event to be stored');
+    const stored = await eventually(
+      async () => (await api(`/events?topic=${encodeURIComponent(topic)}`)).body.events[0],
+      'the event to be stored',
+    );
     expect(stored.payload).toEqual(payload);
     expect(stored.timestamp).toBe('2026-11-22T11:00:00.123Z');
   });

@@ -9,7 +9,11 @@ const count = 23;
 beforeAll(async () => {
   // Published out of order; /events must answer in timestamp order.
   const events = Array.from({ length: count }, (_, i) =>
-    makeEvent({ topic, event_id: `e${String(i).padStart(2, '0')}`, timestamp: new Date(Date.UTC(2030, 0, 1, 0, 0, count - i)).toISOString() }),
+    makeEvent({
+      topic,
+      event_id: `e${String(i).padStart(2, '0')}`,
+      timestamp: new Date(Date.UTC(2030, 0, 1, 0, 0, count - i)).toISOString(),
+    }),
   );
   await publish(events.reverse().slice(0, 10));
   await publish(events.slice(10));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { countKeys } from '../../scripts/lib/convergence.ts';
 import { runLoad } from '../../scripts/lib/load.ts';
 import { drained, stack } from '../support/api.ts';
-import { makeEvent, uniqueTopic, type TestEvent } from '../support/events.ts';
+import { makeEvent, type TestEvent, uniqueTopic } from '../support/events.ts';
 
 describe('stats invariant after a mixed load', () => {
   it('received = unique + duplicates, per-topic sums equal totals, unique = distinct events sent', async () => {
@@ -23,7 +23,10 @@ describe('stats invariant after a mixed load', () => {
     const resent = batches.filter((_, i) => i % 7 === 0);
     const sent = [...batches, ...resent];
     // Eight clients: enough to interleave batches, narrow enough not to cold-start past the local timeout.
-    const load = await runLoad(sent.map((batch) => batch.map((event) => ({ payload: {}, ...event }))), { baseUrl: stack.apiUrl, concurrency: 8 });
+    const load = await runLoad(
+      sent.map((batch) => batch.map((event) => ({ payload: {}, ...event }))),
+      { baseUrl: stack.apiUrl, concurrency: 8 },
+    );
     expect({ ambiguous: load.ambiguous, abandoned: load.abandoned, statuses: load.statuses }).toMatchObject({ ambiguous: 0, abandoned: 0 });
     expect(load.accepted).toHaveLength(sent.flat().length);
     const accepted = load.accepted.length;

@@ -7,18 +7,39 @@ import { projectRoot } from '../../scripts/lib/stack.ts';
 // The README's "Poke it by hand" commands, run as a user would, so that the README cannot rot.
 const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
 const section = /<!-- poke-by-hand[^>]*-->([\s\S]*?)<!-- \/poke-by-hand -->/.exec(readme)?.[1] ?? '';
-const commands = section.split('\n').map((line) => line.trim()).filter((line) => /^(curl|awslocal) /.test(line));
+const commands = section
+  .split('\n')
+  .map((line) => line.trim())
+  .filter((line) => /^(curl|awslocal) /.test(line));
 
 describe('README: Poke it by hand', () => {
   it('documents curl for every endpoint and awslocal for queue, DLQ, table and function', () => {
     expect(section).toContain('source scripts/env.sh');
-    for (const needle of ['/publish', '/stats', '/events', '/health', 'sqs list-queues', 'get-queue-attributes', '$DLQ_URL', 'get-item', 'dynamodb query', 'lambda invoke']) {
-      expect(commands.some((c) => c.includes(needle)), needle).toBe(true);
+    for (const needle of [
+      '/publish',
+      '/stats',
+      '/events',
+      '/health',
+      'sqs list-queues',
+      'get-queue-attributes',
+      '$DLQ_URL',
+      'get-item',
+      'dynamodb query',
+      'lambda invoke',
+    ]) {
+      expect(
+        commands.some((c) => c.includes(needle)),
+        needle,
+      ).toBe(true);
     }
   });
 
   it.each(commands)('runs: %s', (command) => {
-    const output = execFileSync('bash', ['-c', `source scripts/env.sh && ${command}`], { cwd: projectRoot, encoding: 'utf8', timeout: 60_000 });
+    const output = execFileSync('bash', ['-c', `source scripts/env.sh && ${command}`], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     if (command.includes('get-item') || command.includes('by-time')) expect(output).toContain('auth.login');
     if (command.includes('get-queue-attributes')) expect(output).toContain('RedrivePolicy');
     if (command.includes('lambda invoke')) expect(output).toMatch(/"statusCode": ?200/);

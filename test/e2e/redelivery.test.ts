@@ -3,8 +3,8 @@ import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { publish, stats, topicSettled } from '../support/api.ts';
 import { invokeProcess, sqsRecord } from '../support/aws.ts';
-import { eventually } from '../support/poll.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
+import { eventually } from '../support/poll.ts';
 
 describe('redelivery', () => {
   it('counts the same SQS message processed twice once', async () => {

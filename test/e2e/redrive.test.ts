@@ -1,5 +1,5 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { spawnSync } from 'node:child_process';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';

@@ -47,7 +47,11 @@ describe('POST /publish validation, through the deployed API', () => {
   });
 
   it('answers 415 for a body that is not declared as JSON', async () => {
-    const { status, body } = await api('/publish', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(makeEvent()) });
+    const { status, body } = await api('/publish', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify(makeEvent()),
+    });
     expect(status).toBe(415);
     expectErrorBody(body, 'unsupported_media_type');
   });

@@ -22,7 +22,11 @@ const chunkOf = (events: ReturnType<typeof makeEvent>[], deliveryId: string) => 
 async function topicCounters(topic: string) {
   const rows = (await reads.readCounters()).filter((row) => row.topic === topic);
   return rows.reduce(
-    (sum, row) => ({ received: sum.received + row.received, unique: sum.unique + row.uniqueProcessed, duplicates: sum.duplicates + row.duplicateDropped }),
+    (sum, row) => ({
+      received: sum.received + row.received,
+      unique: sum.unique + row.uniqueProcessed,
+      duplicates: sum.duplicates + row.duplicateDropped,
+    }),
     { received: 0, unique: 0, duplicates: 0 },
   );
 }
@@ -57,7 +61,10 @@ describe('DynamoDbLedger against the emulator', () => {
   it('stores an event once when 50 consumers race on it, with exact counters', async () => {
     const topic = uniqueTopic('race');
     const event = eventSchema.parse(makeEvent({ topic }));
-    const bodies = Array.from({ length: 50 }, (_, i) => packEvents([event], { requestId: `race-${topic}-${i}`, eventsPerMessage: 1, eventsPerTransaction: 1 })[0]!.body);
+    const bodies = Array.from(
+      { length: 50 },
+      (_, i) => packEvents([event], { requestId: `race-${topic}-${i}`, eventsPerMessage: 1, eventsPerTransaction: 1 })[0]!.body,
+    );
     const outcomes = await Promise.all(bodies.map((body, i) => consumeMessage(body, `m${i}`, ledger, options)));
     expect(outcomes.reduce((sum, o) => sum + (o.status === 'processed' ? o.unique : 0), 0)).toBe(1);
     expect(await topicCounters(topic)).toEqual({ received: 50, unique: 1, duplicates: 49 });

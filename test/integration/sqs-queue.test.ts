@@ -24,7 +24,9 @@ describe('SqsEventQueue against the emulator', () => {
 
     const received = new Set<string>();
     for (let i = 0; i < 20 && received.size < events.length; i++) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
       for (const message of Messages) {
         const read = readMessage(message.Body!, message.MessageId!, 97);
         if (read.ok) for (const event of read.envelope.events) received.add(event.event_id);

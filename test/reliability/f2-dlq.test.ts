@@ -4,8 +4,8 @@ import { clientsFor, deliveryLogs } from '../../scripts/lib/aws.ts';
 import { redrive } from '../../scripts/lib/redrive.ts';
 import { publish, stack, stats, topicSettled } from '../support/api.ts';
 import { lambda, sqs } from '../support/aws.ts';
-import { eventually } from '../support/poll.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
+import { eventually } from '../support/poll.ts';
 
 async function setFaultInjection(value: 'on' | 'off') {
   const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.processFunction }));
@@ -18,13 +18,23 @@ describe('F2 a message that always fails', () => {
     const topic = uniqueTopic('f2');
     const since = Date.now() - 1000;
     const deadBefore = (await stats()).queue.dead_letter;
-    const poison = await publish([makeEvent({ topic, event_id: 'poison', payload: { _idemlog_fault: { mode: 'fail' } } }), makeEvent({ topic, event_id: 'rides-with-poison' })]);
+    const poison = await publish([
+      makeEvent({ topic, event_id: 'poison', payload: { _idemlog_fault: { mode: 'fail' } } }),
+      makeEvent({ topic, event_id: 'rides-with-poison' }),
+    ]);
     const healthy = await Promise.all(Array.from({ length: 9 }, (_, i) => publish([makeEvent({ topic, event_id: `ok-${i}` })])));
     expect([poison, ...healthy].map((r) => r.status)).toEqual(Array(10).fill(202));
 
     // The nine healthy messages are stored at once, whatever happens to the poison message.
-    expect(await eventually(async () => ((await stats()).topics[topic]?.received === 9 ? true : undefined), 'the healthy messages')).toBe(true);
-    await eventually(async () => ((await stats()).queue.dead_letter > deadBefore ? true : undefined), 'the poison message to reach the DLQ', 400_000, 2000);
+    expect(await eventually(async () => ((await stats()).topics[topic]?.received === 9 ? true : undefined), 'the healthy messages')).toBe(
+      true,
+    );
+    await eventually(
+      async () => ((await stats()).queue.dead_letter > deadBefore ? true : undefined),
+      'the poison message to reach the DLQ',
+      400_000,
+      2000,
+    );
 
     const logs = await deliveryLogs(clientsFor(stack).logs, stack.processFunction, since);
     const poisonId = poison.body.request_id as string;

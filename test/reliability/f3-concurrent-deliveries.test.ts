@@ -3,9 +3,9 @@ import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { stats } from '../support/api.ts';
 import { invokeProcess, sqsRecord } from '../support/aws.ts';
+import { makeEvent, uniqueTopic } from '../support/events.ts';
 import { expectPublishedOnce, publishFromClients } from '../support/load.ts';
 import { eventually } from '../support/poll.ts';
-import { makeEvent, uniqueTopic } from '../support/events.ts';
 
 const deliveries = 100;
 
@@ -14,7 +14,9 @@ describe('F3 concurrent deliveries of the same event', () => {
     const topic = uniqueTopic('f3-api');
     const load = await publishFromClients(makeEvent({ topic }), deliveries);
     const counters = await expectPublishedOnce(expect, topic, load, deliveries, 180_000);
-    console.log(`F3 API: statuses ${JSON.stringify(load.statuses)} over ${load.attempts} attempts, ${load.ambiguous} with unknown outcome; counters ${JSON.stringify(counters)}`);
+    console.log(
+      `F3 API: statuses ${JSON.stringify(load.statuses)} over ${load.attempts} attempts, ${load.ambiguous} with unknown outcome; counters ${JSON.stringify(counters)}`,
+    );
   });
 
   it(`by invoking process directly: ${deliveries} parallel invocations store it once, counters exact`, async () => {

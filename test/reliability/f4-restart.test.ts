@@ -13,8 +13,16 @@ const port = 4567;
 const endpoint = `http://127.0.0.1:${port}`;
 const stateDir = join(projectRoot, '.idemlog', 'f4-state');
 const stackFile = join(projectRoot, '.idemlog', 'stack-f4.json');
-const env = { ...process.env, AWS_ENDPOINT_URL: endpoint, IDEMLOG_EMULATOR_ID: 'emulator-f4', PERSIST_STATE: '1', STATE_DIR: stateDir, IDEMLOG_STACK_FILE: stackFile };
-const emulator = (command: 'start' | 'stop') => execFileSync('bash', ['scripts/emulator.sh', command], { cwd: projectRoot, env, stdio: 'ignore', timeout: 180_000 });
+const env = {
+  ...process.env,
+  AWS_ENDPOINT_URL: endpoint,
+  IDEMLOG_EMULATOR_ID: 'emulator-f4',
+  PERSIST_STATE: '1',
+  STATE_DIR: stateDir,
+  IDEMLOG_STACK_FILE: stackFile,
+};
+const emulator = (command: 'start' | 'stop') =>
+  execFileSync('bash', ['scripts/emulator.sh', command], { cwd: projectRoot, env, stdio: 'ignore', timeout: 180_000 });
 
 afterAll(() => {
   emulator('stop');
@@ -25,12 +33,25 @@ describe('F4 emulator restart with persistence, in the middle of a load', () => 
   it('loses nothing accepted and counts nothing twice', async () => {
     rmSync(stateDir, { recursive: true, force: true });
     emulator('start');
-    const deployed = spawnSync('node', ['scripts/deploy.ts', '--force'], { cwd: projectRoot, env: { ...env, IDEMLOG_FAULT_INJECTION: 'off' }, stdio: 'ignore', timeout: 300_000 });
+    const deployed = spawnSync('node', ['scripts/deploy.ts', '--force'], {
+      cwd: projectRoot,
+      env: { ...env, IDEMLOG_FAULT_INJECTION: 'off' },
+      stdio: 'ignore',
+      timeout: 300_000,
+    });
     expect(deployed.status).toBe(0);
     const stack = JSON.parse(readFileSync(stackFile, 'utf8')) as StackInfo;
     const before = await fetchStats(stack.apiUrl);
 
-    const workload = buildWorkload({ events: 6000, duplicateRatio: 0.3, topics: 4, batchSize: 50, payloadBytes: 32, seed: 4, runId: `f4${Date.now().toString(36)}` });
+    const workload = buildWorkload({
+      events: 6000,
+      duplicateRatio: 0.3,
+      topics: 4,
+      batchSize: 50,
+      payloadBytes: 32,
+      seed: 4,
+      runId: `f4${Date.now().toString(36)}`,
+    });
     // Paced so that the restart lands in the middle; clients retry through the outage.
     const loading = runLoad(workload.requests, { baseUrl: stack.apiUrl, concurrency: 8, rate: 600, maxAttempts: 30 });
     await new Promise((resolve) => setTimeout(resolve, 4000));

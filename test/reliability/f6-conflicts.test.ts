@@ -4,8 +4,8 @@ import { eventSchema } from '../../functions/domain/event.ts';
 import { clientsFor, invocationLogs } from '../../scripts/lib/aws.ts';
 import { stack, stats } from '../support/api.ts';
 import { invokeProcess, sqsRecord } from '../support/aws.ts';
-import { eventually } from '../support/poll.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
+import { eventually } from '../support/poll.ts';
 
 describe('F6 transaction conflicts under concurrent batches', () => {
   it('retries conflicting transactions and keeps the counts exact', async () => {
@@ -14,13 +14,17 @@ describe('F6 transaction conflicts under concurrent batches', () => {
     // 40 distinct events; 12 concurrent batches of 5 messages (the trigger's batch size) draw from
     // them, so batches race on events and counter shards, and every transaction is first reported
     // as conflicting twice.
-    const pool = Array.from({ length: 40 }, (_, i) => eventSchema.parse(makeEvent({ topic: topics[i % 2]!, payload: { _idemlog_fault: { mode: 'conflict', times: 2 } } })));
+    const pool = Array.from({ length: 40 }, (_, i) =>
+      eventSchema.parse(makeEvent({ topic: topics[i % 2]!, payload: { _idemlog_fault: { mode: 'conflict', times: 2 } } })),
+    );
     let sent = 0;
     const batches = Array.from({ length: 12 }, (_, b) =>
       Array.from({ length: 5 }, (_, m) => {
         const events = Array.from({ length: 3 }, (_, k) => pool[(b * 7 + m * 3 + k) % pool.length]!);
         sent += events.length;
-        return sqsRecord(packEvents(events, { requestId: `f6-${b}-${m}-${since}`, eventsPerMessage: 10, eventsPerTransaction: 97 })[0]!.body);
+        return sqsRecord(
+          packEvents(events, { requestId: `f6-${b}-${m}-${since}`, eventsPerMessage: 10, eventsPerTransaction: 97 })[0]!.body,
+        );
       }),
     );
     // Four lanes at once: enough to race, few enough that the emulator's cold starts (it starts a

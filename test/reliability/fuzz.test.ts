@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fetchStats } from '../../scripts/lib/convergence.ts';
 import { seededRandom } from '../../scripts/lib/random.ts';
-import { stack } from '../support/api.ts';
-import { drained } from '../support/api.ts';
+import { drained, stack } from '../support/api.ts';
 import { expectInvariant } from '../support/load.ts';
 
 // An end-to-end fuzz run over the deployed API. FUZZ_REQUESTS=100000 for a longer run.
@@ -20,16 +19,44 @@ interface FuzzRequest {
 }
 
 const random = seededRandom(Number(process.env.FUZZ_SEED ?? 20261122));
-const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const int = (max: number) => Math.floor(random() * max);
 
 const nasty = [
-  '', ' ', 'a'.repeat(257), 'x'.repeat(5000), '\u0000', 'tab\there', 'line\nbreak', '\u007f', '\u202e', 'emoji 🚀🔥',
+  '',
+  ' ',
+  'a'.repeat(257),
+  'x'.repeat(5000),
+  '\u0000',
+  'tab\there',
+  'line\nbreak',
+  '\u007f',
+  '\u202e',
+  'emoji 🚀🔥',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4j-style lookup string, sent as data
-  'ünïcödé', '\ud800', '\udfff', '"quote"', "'; DROP TABLE events; --", '../../etc/passwd', '%00', '${jndi:ldap://x}', '<script>',
+  'ünïcödé',
+  '\ud800',
+  '\udfff',
+  '"quote"',
+  "'; DROP TABLE events; --",
+  '../../etc/passwd',
+  '%00',
+  '${jndi:ldap://x}',
+  '<script>',
 ];
 const nastyValues: unknown[] = [null, true, 0, -1, 1e308, -0, 1.5, [], {}, [1, 2], { a: 1 }, ...nasty];
-const timestamps = ['2026-11-22T10:00:00Z', 'not a date', '2026-13-01T00:00:00Z', '2026-02-30T10:00:00Z', '1732269600', '', '9999-12-31T23:59:59Z', '0000-01-01T00:00:00Z', '2026-11-22T10:00:00', '+275760-09-13T00:00:00Z'];
+const timestamps = [
+  '2026-11-22T10:00:00Z',
+  'not a date',
+  '2026-13-01T00:00:00Z',
+  '2026-02-30T10:00:00Z',
+  '1732269600',
+  '',
+  '9999-12-31T23:59:59Z',
+  '0000-01-01T00:00:00Z',
+  '2026-11-22T10:00:00',
+  '+275760-09-13T00:00:00Z',
+];
 
 /** Query-string encoding that, for a lone surrogate, sends its (invalid) UTF-8 bytes instead of throwing. */
 const encode = (text: string) => (text.isWellFormed() ? encodeURIComponent(text) : '%ED%A0%80');
@@ -82,15 +109,35 @@ function publishRequest(n: number): FuzzRequest {
     case 1:
       return { method: 'POST', path: '/publish', headers, body: `${'['.repeat(20_000 + int(80_000))}${']'.repeat(int(2))}`, topic };
     case 2:
-      return { method: 'POST', path: '/publish', headers, body: Uint8Array.from([0x7b, 0xff, 0xfe, 0xc3, 0x28, 0x7d, ...Buffer.from(JSON.stringify(events))]), topic };
+      return {
+        method: 'POST',
+        path: '/publish',
+        headers,
+        body: Uint8Array.from([0x7b, 0xff, 0xfe, 0xc3, 0x28, 0x7d, ...Buffer.from(JSON.stringify(events))]),
+        topic,
+      };
     case 3:
-      return { method: 'POST', path: '/publish', headers: { 'content-type': pick(['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded']) }, body: JSON.stringify(events), topic };
+      return {
+        method: 'POST',
+        path: '/publish',
+        headers: {
+          'content-type': pick(['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded']),
+        },
+        body: JSON.stringify(events),
+        topic,
+      };
     case 4:
       return { method: 'POST', path: '/publish', headers, body: JSON.stringify(pick(nastyValues)), topic };
     case 5:
       return { method: 'POST', path: '/publish', headers, body: JSON.stringify({ events: pick(nastyValues) }), topic };
     case 6:
-      return { method: 'POST', path: '/publish', headers, body: JSON.stringify([event(topic, 0), { ...event(topic, 1), payload: { blob: 'z'.repeat(205 * 1024) } }]), topic };
+      return {
+        method: 'POST',
+        path: '/publish',
+        headers,
+        body: JSON.stringify([event(topic, 0), { ...event(topic, 1), payload: { blob: 'z'.repeat(205 * 1024) } }]),
+        topic,
+      };
     case 7:
       return { method: 'POST', path: '/publish', headers, body: '', topic };
     default:
@@ -107,13 +154,24 @@ function otherRequest(): FuzzRequest {
       return { method: pick(['POST', 'PUT', 'DELETE']), path: pick(['/stats', '/events', '/health']), headers: {} };
     case 2: {
       const topic = encode(pick(nasty));
-      const cursor = encode(pick(['garbage', Buffer.from(JSON.stringify(pick(nastyValues))).toString('base64url'), 'eyJ0IjpudWxsLCJrIjoxLCJwIjpbXX0', 'x'.repeat(3000)]));
+      const cursor = encode(
+        pick([
+          'garbage',
+          Buffer.from(JSON.stringify(pick(nastyValues))).toString('base64url'),
+          'eyJ0IjpudWxsLCJrIjoxLCJwIjpbXX0',
+          'x'.repeat(3000),
+        ]),
+      );
       return { method: 'GET', path: `/events?limit=${encode(absurd)}&topic=${topic}&cursor=${cursor}`, headers: {} };
     }
     case 3:
       return { method: 'GET', path: `/events?limit=${encode(absurd)}&limit=2&topic=${encode(pick(nasty))}`, headers: {} };
     default:
-      return { method: pick(['GET', 'POST']), path: pick(['/nope', '/publish/extra', '/stats/', '/publish%2Fextra', `/${'p'.repeat(2000)}`, '/events/1', '/_aws']), headers: {} };
+      return {
+        method: pick(['GET', 'POST']),
+        path: pick(['/nope', '/publish/extra', '/stats/', '/publish%2Fextra', `/${'p'.repeat(2000)}`, '/events/1', '/_aws']),
+        headers: {},
+      };
   }
 }
 
@@ -131,10 +189,15 @@ describe(`fuzz: ${total} generated requests against the deployed API`, () => {
     const client = async () => {
       while (next < requests.length) {
         const request = requests[next++]!;
-        const response = await fetch(`${stack.apiUrl}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
+        const response = await fetch(`${stack.apiUrl}${request.path}`, {
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+        });
         const text = await response.text();
         statuses[response.status] = (statuses[response.status] ?? 0) + 1;
-        if (response.status >= 500) serverErrors.push(`${response.status} ${request.method} ${request.path.slice(0, 80)}: ${text.slice(0, 200)}`);
+        if (response.status >= 500)
+          serverErrors.push(`${response.status} ${request.method} ${request.path.slice(0, 80)}: ${text.slice(0, 200)}`);
         if (response.status >= 400) {
           let body: any;
           try {

@@ -22,7 +22,11 @@ export async function api<T = any>(path: string, init: RequestInit = {}): Promis
 }
 
 export const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  api(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  api(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 export const publish = (body: unknown) => postJson('/publish', body);
 

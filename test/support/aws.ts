@@ -1,9 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { randomUUID } from 'node:crypto';
 import { clientOptions } from '../../scripts/lib/stack.ts';
 import { stack } from './api.ts';
 
@@ -40,9 +40,14 @@ export function sqsRecord(body: string, messageId = randomUUID(), receiveCount =
 export async function invokeProcess(records: SQSRecord[], attempts = 4): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> {
   for (let attempt = 1; ; attempt++) {
     const event: SQSEvent = {
-      Records: records.map((r) => ({ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: String(Number(r.attributes.ApproximateReceiveCount) + attempt - 1) } })),
+      Records: records.map((r) => ({
+        ...r,
+        attributes: { ...r.attributes, ApproximateReceiveCount: String(Number(r.attributes.ApproximateReceiveCount) + attempt - 1) },
+      })),
     };
-    const result = await lambda.send(new InvokeCommand({ FunctionName: stack.processFunction, Payload: Buffer.from(JSON.stringify(event)) }));
+    const result = await lambda.send(
+      new InvokeCommand({ FunctionName: stack.processFunction, Payload: Buffer.from(JSON.stringify(event)) }),
+    );
     const text = Buffer.from(result.Payload ?? []).toString('utf8');
     if (!result.FunctionError) return JSON.parse(text);
     if (attempt >= attempts || !text.includes('Timedout')) throw new Error(`process function failed: ${text}`);

@@ -1,14 +1,22 @@
-import { countKeys, expectedFrom, fetchStats, waitForConvergence, type DrainResult } from '../../scripts/lib/convergence.ts';
-import { runLoad, type LoadResult } from '../../scripts/lib/load.ts';
+import { countKeys, type DrainResult, expectedFrom, fetchStats, waitForConvergence } from '../../scripts/lib/convergence.ts';
+import { type LoadResult, runLoad } from '../../scripts/lib/load.ts';
 import type { WorkloadEvent } from '../../scripts/lib/workload.ts';
 import { api, stack, topicSettled } from './api.ts';
 import type { TestEvent } from './events.ts';
 
 /** Sends the requests like the publisher does and waits until /stats shows exactly what was accepted, on the workload's own topics. */
-export async function sendAndConverge(requests: WorkloadEvent[][], concurrency = 16, timeoutMs = 300_000): Promise<{ load: LoadResult; drain: DrainResult }> {
+export async function sendAndConverge(
+  requests: WorkloadEvent[][],
+  concurrency = 16,
+  timeoutMs = 300_000,
+): Promise<{ load: LoadResult; drain: DrainResult }> {
   const before = await fetchStats(stack.apiUrl);
   const load = await runLoad(requests, { baseUrl: stack.apiUrl, concurrency });
-  const drain = await waitForConvergence(stack.apiUrl, before, expectedFrom(load.accepted), { timeoutMs, intervalMs: 500, scope: 'topics' });
+  const drain = await waitForConvergence(stack.apiUrl, before, expectedFrom(load.accepted), {
+    timeoutMs,
+    intervalMs: 500,
+    scope: 'topics',
+  });
   return { load, drain };
 }
 
@@ -29,14 +37,23 @@ export async function expectInvariant(expect: (value: unknown) => any) {
  */
 export function publishFromClients(event: TestEvent, clients: number): Promise<LoadResult> {
   const sent: WorkloadEvent = { payload: {}, ...event };
-  return runLoad(Array.from({ length: clients }, () => [sent]), { baseUrl: stack.apiUrl, concurrency: clients });
+  return runLoad(
+    Array.from({ length: clients }, () => [sent]),
+    { baseUrl: stack.apiUrl, concurrency: clients },
+  );
 }
 
 /**
  * Every client was answered 202, the event is stored once, and `received` counts each delivery:
  * exactly `clients`, plus at most one per attempt whose outcome the client could not know.
  */
-export async function expectPublishedOnce(expect: (value: unknown) => any, topic: string, load: LoadResult, clients: number, timeoutMs?: number) {
+export async function expectPublishedOnce(
+  expect: (value: unknown) => any,
+  topic: string,
+  load: LoadResult,
+  clients: number,
+  timeoutMs?: number,
+) {
   expect(load.abandoned).toBe(0);
   expect(load.accepted).toHaveLength(clients);
   const counters = await topicSettled(topic, clients, timeoutMs);

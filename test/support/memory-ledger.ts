@@ -1,5 +1,5 @@
-import { eventKey } from '../../functions/domain/event.ts';
 import type { ChunkWrite, CommitOutcome, Ledger } from '../../functions/domain/consume.ts';
+import { eventKey } from '../../functions/domain/event.ts';
 
 /** An in-memory Ledger with DynamoDB's all-or-nothing transaction semantics. */
 export class MemoryLedger implements Ledger {

@@ -29,7 +29,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps state on named volumes that are declared', () => {
-    const named = (service: any) => service.volumes.map((v: string) => v.split(':')[0]).filter((source: string) => !source.startsWith('.') && !source.startsWith('/'));
+    const named = (service: any) =>
+      service.volumes.map((v: string) => v.split(':')[0]).filter((source: string) => !source.startsWith('.') && !source.startsWith('/'));
     for (const name of [...named(services.localstack), ...named(services.ministack)]) expect(Object.keys(compose.volumes)).toContain(name);
     expect(services.localstack.volumes).toContain('localstack-data:/var/lib/localstack');
   });

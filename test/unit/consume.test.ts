@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { consumeMessage, ContentionError, shardOf } from '../../functions/domain/consume.ts';
+import { ContentionError, consumeMessage, shardOf } from '../../functions/domain/consume.ts';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { InjectedFault } from '../../functions/domain/faults.ts';
-import { MemoryLedger } from '../support/memory-ledger.ts';
 import { makeEvent } from '../support/events.ts';
+import { MemoryLedger } from '../support/memory-ledger.ts';
 
 const options = { counterShards: 4, defaultTransactionSize: 97, sleep: async () => {} };
 const envelopeOf = (events: ReturnType<typeof makeEvent>[], id = 'req-1', eventsPerTransaction = 97) =>
-  packEvents(events.map((e) => eventSchema.parse(e)), { requestId: id, eventsPerMessage: 1000, eventsPerTransaction })[0]!.body;
+  packEvents(
+    events.map((e) => eventSchema.parse(e)),
+    { requestId: id, eventsPerMessage: 1000, eventsPerTransaction },
+  )[0]!.body;
 
 describe('consumeMessage', () => {
   it('stores each distinct event once and counts in-message duplicates', async () => {
@@ -44,7 +47,10 @@ describe('consumeMessage', () => {
     const shared = makeEvent({ topic: 't' });
     await consumeMessage(envelopeOf([shared], 'first'), 'm1', ledger, options);
     const commitsBefore = ledger.commits;
-    const outcome = await consumeMessage(envelopeOf([shared, makeEvent({ topic: 't' })], 'second'), 'm2', ledger, { ...options, peek: false });
+    const outcome = await consumeMessage(envelopeOf([shared, makeEvent({ topic: 't' })], 'second'), 'm2', ledger, {
+      ...options,
+      peek: false,
+    });
     expect(outcome).toMatchObject({ unique: 1, duplicates: 1 });
     expect(ledger.commits - commitsBefore).toBe(2);
     expect(ledger.counters.get('t')).toEqual({ received: 3, unique: 2, duplicates: 1 });
@@ -78,7 +84,9 @@ describe('consumeMessage', () => {
 
     const stuck = new MemoryLedger();
     stuck.scripted.push(...Array.from({ length: 20 }, () => ({ kind: 'contended' as const })));
-    await expect(consumeMessage(envelopeOf([makeEvent()]), 'm2', stuck, { ...options, maxContendedAttempts: 3 })).rejects.toBeInstanceOf(ContentionError);
+    await expect(consumeMessage(envelopeOf([makeEvent()]), 'm2', stuck, { ...options, maxContendedAttempts: 3 })).rejects.toBeInstanceOf(
+      ContentionError,
+    );
   });
 
   it('counts a message that is not an event as rejected, once', async () => {

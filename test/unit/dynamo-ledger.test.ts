@@ -47,7 +47,11 @@ describe('DynamoDbLedger reading cancellation reasons', () => {
     const items = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(items).toHaveLength(1 + 2 + 1);
     expect(items[0]!.Put).toMatchObject({ TableName: 'ledger', ConditionExpression: 'attribute_not_exists(pk)' });
-    expect(items[1]!.Put).toMatchObject({ TableName: 'events', ConditionExpression: 'attribute_not_exists(event_id)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+    expect(items[1]!.Put).toMatchObject({
+      TableName: 'events',
+      ConditionExpression: 'attribute_not_exists(event_id)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
     expect(items[3]!.Update).toMatchObject({
       TableName: 'ledger',
       Key: { pk: 'counters#0', sk: 'group#0' },
@@ -72,7 +76,16 @@ describe('DynamoDbLedger reading cancellation reasons', () => {
 
 describe('countersOfItem', () => {
   it('reads every topic of a counter item, topics with bars and hashes included', () => {
-    const item = { pk: 'counters#1', sk: 'group#0', 'received|a': 3, 'unique|a': 2, 'duplicates|a': 1, 'received|x|y#z': 1, 'unique|x|y#z': 1, last_processed_at: 't' };
+    const item = {
+      pk: 'counters#1',
+      sk: 'group#0',
+      'received|a': 3,
+      'unique|a': 2,
+      'duplicates|a': 1,
+      'received|x|y#z': 1,
+      'unique|x|y#z': 1,
+      last_processed_at: 't',
+    };
     expect(countersOfItem(item)).toEqual(
       new Map([
         ['a', { received: 3, unique: 2, duplicates: 1 }],

@@ -14,7 +14,11 @@ describe('packEvents', () => {
   });
 
   it('never exceeds the SQS message size', () => {
-    const messages = packEvents(events(30, { blob: 'x'.repeat(50_000) }), { requestId: 'r', eventsPerMessage: 100, eventsPerTransaction: 97 });
+    const messages = packEvents(events(30, { blob: 'x'.repeat(50_000) }), {
+      requestId: 'r',
+      eventsPerMessage: 100,
+      eventsPerTransaction: 97,
+    });
     expect(messages.length).toBeGreaterThan(1);
     for (const message of messages) expect(Buffer.byteLength(message.body)).toBeLessThanOrEqual(maxMessageBytes);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseEventsQuery, readEventsPage, type EventReader, type TimelineRange } from '../../functions/domain/events-page.ts';
-import type { StoredEvent } from '../../functions/domain/event.ts';
 import { timeKey } from '../../functions/adapters/items.ts';
+import type { StoredEvent } from '../../functions/domain/event.ts';
+import { type EventReader, parseEventsQuery, readEventsPage, type TimelineRange } from '../../functions/domain/events-page.ts';
 import { AppError } from '../../functions/shared/errors.ts';
 
 /** A reader over an in-memory list, with the same range semantics as the DynamoDB adapter. */

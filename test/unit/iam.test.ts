@@ -60,15 +60,19 @@ describe('IAM: least privilege per function', () => {
   it("process may only write its tables' items and consume its queue", () => {
     const statements = dataStatements(statementsOf('process'));
     const dynamo = actions(statements).filter((a) => a.startsWith('dynamodb:'));
-    expect(new Set(dynamo)).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:BatchGetItem']));
+    expect(new Set(dynamo)).toEqual(
+      new Set(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:BatchGetItem']),
+    );
     for (const statement of statements) {
       const tables = ['EventsTable', 'LedgerTable', 'EventsQueue'].filter((id) => refersTo(statement.Resource, id));
       expect(tables.length, JSON.stringify(statement)).toBeGreaterThan(0);
     }
     expect(actions(statements)).not.toContain('dynamodb:DeleteItem');
-    expect(actions(statements).filter((a) => a.startsWith('sqs:')).sort()).toEqual(
-      ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].sort(),
-    );
+    expect(
+      actions(statements)
+        .filter((a) => a.startsWith('sqs:'))
+        .sort(),
+    ).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].sort());
   });
 
   it.each(['stats', 'events', 'health'])('%s may only read', (fn) => {

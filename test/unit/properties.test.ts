@@ -10,12 +10,17 @@ import { MemoryLedger } from '../support/memory-ledger.ts';
 
 const name = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => !/\p{Cc}/u.test(s) && s.isWellFormed());
 // Keys named like Object.prototype members are mixed in on purpose: an object rebuilt by assignment loses __proto__.
-const payloadKey = fc.oneof({ weight: 4, arbitrary: fc.string({ maxLength: 12 }) }, { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty') });
+const payloadKey = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ maxLength: 12 }) },
+  { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty') },
+);
 const payload = fc.dictionary(payloadKey, fc.jsonValue({ maxDepth: 4 }), { maxKeys: 6 });
 const validEvent = fc.record({
   topic: name,
   event_id: name,
-  timestamp: fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+  timestamp: fc
+    .date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true })
+    .map((d) => d.toISOString()),
   source: name,
   payload,
 });
@@ -88,7 +93,13 @@ describe('properties of the publish schema', () => {
 
 describe('properties of the consumer', () => {
   it('whatever the duplicates and redeliveries, the counters match the distinct deliveries exactly', async () => {
-    const small = fc.record({ topic: fc.constantFrom('a', 'b', 'c'), event_id: fc.constantFrom('1', '2', '3', '4', '5', '6'), timestamp: fc.constant('2026-11-22T10:00:00Z'), source: fc.constant('s'), payload: fc.constant({}) });
+    const small = fc.record({
+      topic: fc.constantFrom('a', 'b', 'c'),
+      event_id: fc.constantFrom('1', '2', '3', '4', '5', '6'),
+      timestamp: fc.constant('2026-11-22T10:00:00Z'),
+      source: fc.constant('s'),
+      payload: fc.constant({}),
+    });
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.array(small, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 10 }),
@@ -96,9 +107,23 @@ describe('properties of the consumer', () => {
         fc.integer({ min: 1, max: 4 }),
         async (requests, redeliveries, tx) => {
           const ledger = new MemoryLedger();
-          const bodies = requests.flatMap((events, i) => packEvents(events.map((e) => eventSchema.parse(e)), { requestId: `r${i}`, eventsPerMessage: 3, eventsPerTransaction: tx }).map((m) => m.body));
+          const bodies = requests.flatMap((events, i) =>
+            packEvents(
+              events.map((e) => eventSchema.parse(e)),
+              { requestId: `r${i}`, eventsPerMessage: 3, eventsPerTransaction: tx },
+            ).map((m) => m.body),
+          );
           const deliveries = [...bodies, ...redeliveries.map((n) => bodies[n % bodies.length]!)];
-          await Promise.all(deliveries.map((body, i) => consumeMessage(body, `m${i}`, ledger, { counterShards: 3, defaultTransactionSize: tx, sleep: async () => {}, peek: i % 2 === 0 })));
+          await Promise.all(
+            deliveries.map((body, i) =>
+              consumeMessage(body, `m${i}`, ledger, {
+                counterShards: 3,
+                defaultTransactionSize: tx,
+                sleep: async () => {},
+                peek: i % 2 === 0,
+              }),
+            ),
+          );
           const all: LogEvent[] = requests.flat().map((e) => eventSchema.parse(e));
           const received = [...ledger.counters.values()].reduce((sum, c) => sum + c.received, 0);
           const unique = [...ledger.counters.values()].reduce((sum, c) => sum + c.unique, 0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { limits } from '../../functions/domain/limits.ts';
 import { parsePublishRequest } from '../../functions/domain/publish-request.ts';
 import { AppError } from '../../functions/shared/errors.ts';
-import { limits } from '../../functions/domain/limits.ts';
 import { makeEvent } from '../support/events.ts';
 
 const parse = (body: unknown, contentType = 'application/json') =>

@@ -2,8 +2,8 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { batchesOf, SqsEventQueue } from '../../functions/adapters/sqs-queue.ts';
-import { ingest } from '../../functions/domain/ingest.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
+import { ingest } from '../../functions/domain/ingest.ts';
 import { NotEnqueuedError } from '../../functions/shared/errors.ts';
 import { makeEvent } from '../support/events.ts';
 
@@ -22,7 +22,10 @@ describe('SqsEventQueue', () => {
   it('re-sends only the entries SQS refused', async () => {
     sqs
       .on(SendMessageBatchCommand)
-      .resolvesOnce({ Successful: [{ Id: '0', MessageId: 'a', MD5OfMessageBody: '' }], Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }] })
+      .resolvesOnce({
+        Successful: [{ Id: '0', MessageId: 'a', MD5OfMessageBody: '' }],
+        Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
+      })
       .resolves({ Successful: [{ Id: '0', MessageId: 'b', MD5OfMessageBody: '' }], Failed: [] });
     const result = await new SqsEventQueue(new SQSClient({}), 'q', noWait).sendAll([message('m0'), message('m1')]);
     expect(result.failedIds).toEqual([]);
@@ -45,7 +48,10 @@ describe('SqsEventQueue', () => {
   });
 
   it('treats a thrown send as nothing sent, and retries it', async () => {
-    sqs.on(SendMessageBatchCommand).rejectsOnce(new Error('socket hang up')).resolves({ Successful: [{ Id: '0', MessageId: 'x', MD5OfMessageBody: '' }], Failed: [] });
+    sqs
+      .on(SendMessageBatchCommand)
+      .rejectsOnce(new Error('socket hang up'))
+      .resolves({ Successful: [{ Id: '0', MessageId: 'x', MD5OfMessageBody: '' }], Failed: [] });
     const result = await new SqsEventQueue(new SQSClient({}), 'q', noWait).sendAll([message('m0')]);
     expect(result.failedIds).toEqual([]);
   });

@@ -18,7 +18,10 @@ describe('summariseStats', () => {
       unique_processed: 8,
       duplicate_dropped: 2,
       rejected: 4,
-      topics: { a: { received: 8, unique_processed: 7, duplicate_dropped: 1 }, b: { received: 2, unique_processed: 1, duplicate_dropped: 1 } },
+      topics: {
+        a: { received: 8, unique_processed: 7, duplicate_dropped: 1 },
+        b: { received: 2, unique_processed: 1, duplicate_dropped: 1 },
+      },
       queue,
       uptime_seconds: 100,
       last_processed_at: '2026-11-22T11:00:00Z',
@@ -26,6 +29,11 @@ describe('summariseStats', () => {
   });
 
   it('answers zeros before anything was processed', () => {
-    expect(summariseStats([], queue, undefined, new Date())).toMatchObject({ received: 0, topics: {}, last_processed_at: null, started_at: null });
+    expect(summariseStats([], queue, undefined, new Date())).toMatchObject({
+      received: 0,
+      topics: {},
+      last_processed_at: null,
+      started_at: null,
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planChunks } from '../../functions/domain/transaction-plan.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
+import { planChunks } from '../../functions/domain/transaction-plan.ts';
 import { makeEvent } from '../support/events.ts';
 
 const envelope = (count: number, topics: number, tx = 97) => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildWorkload } from '../../scripts/lib/workload.ts';
 import { expectedFrom } from '../../scripts/lib/convergence.ts';
+import { buildWorkload } from '../../scripts/lib/workload.ts';
 
 const options = { events: 20_000, duplicateRatio: 0.3, topics: 8, batchSize: 100, payloadBytes: 64, seed: 1, runId: 'r' };
 

@@ -1,6 +1,6 @@
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { config } from '../config.ts';
 
 // Every SDK client of a container shares these options: keep-alive saves a TCP (and on AWS a TLS)
