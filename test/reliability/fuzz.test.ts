@@ -33,7 +33,6 @@ const nasty = [
   '\u007f',
   '\u202e',
   'emoji 🚀🔥',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4j-style lookup string, sent as data
   'ünïcödé',
   '\ud800',
   '\udfff',
@@ -41,6 +40,7 @@ const nasty = [
   "'; DROP TABLE events; --",
   '../../etc/passwd',
   '%00',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4j-style lookup string, sent as data
   '${jndi:ldap://x}',
   '<script>',
 ];
