@@ -14,7 +14,7 @@ import { consumeMessage } from '../functions/domain/consume.ts';
 import { packEvents } from '../functions/domain/envelope.ts';
 import { eventSchema } from '../functions/domain/event.ts';
 import { clientsFor, invocationLogs } from './lib/aws.ts';
-import { expectedFrom, fetchStats, waitForConvergence } from './lib/convergence.ts';
+import { expectedFrom, fetchStats, snapshot, topicsOf, waitForConvergence } from './lib/convergence.ts';
 import { deployLocal } from './lib/deploy-local.ts';
 import { percentile, runLoad } from './lib/load.ts';
 import { clientOptions, projectRoot, type StackInfo } from './lib/stack.ts';
@@ -45,7 +45,7 @@ const CONFIGS: Record<'baseline' | 'default', Settings> = {
   },
   default: {
     IDEMLOG_EVENTS_PER_MESSAGE: '100',
-    IDEMLOG_EVENTS_PER_TRANSACTION: '97',
+    IDEMLOG_EVENTS_PER_TRANSACTION: '95',
     IDEMLOG_COUNTER_SHARDS: '8',
     IDEMLOG_PEEK_BEFORE_WRITE: 'on',
   },
@@ -125,7 +125,7 @@ async function runConfig(name: 'baseline' | 'default', events: number) {
   await warmUp(stack.apiUrl);
   const workload = buildWorkload({ ...workloadShape, events, runId: randomBytes(4).toString('hex') });
   const since = Date.now() - 1000;
-  const before = await fetchStats(stack.apiUrl);
+  const before = await snapshot(stack.apiUrl, topicsOf(workload.requests));
   log(`   publishing ${workload.total} events in ${workload.requests.length} requests with ${concurrency} clients`);
   const started = performance.now();
   const load = await runLoad(workload.requests, { baseUrl: stack.apiUrl, concurrency });
@@ -201,15 +201,14 @@ async function emulatorCeiling(stack: StackInfo, events: number) {
   const bodies = workload.requests.flatMap((request, i) =>
     packEvents(
       request.map((e) => eventSchema.parse(e)),
-      { requestId: `ceiling-${i}-${Date.now()}`, eventsPerMessage: 100, eventsPerTransaction: 97 },
+      { requestId: `ceiling-${i}-${Date.now()}`, eventsPerMessage: 100, eventsPerTransaction: 95 },
     ).map((m) => m.body),
   );
   const started = performance.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: 4 }, async () => {
-      while (next < bodies.length)
-        await consumeMessage(bodies[next++]!, 'ceiling', ledger, { counterShards: 8, defaultTransactionSize: 97 });
+      while (next < bodies.length) await consumeMessage(bodies[next++]!, 'ceiling', ledger, { counterShards: 8 });
     }),
   );
   const seconds = (performance.now() - started) / 1000;

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
-import { expectedFrom, fetchStats, waitForConvergence } from './lib/convergence.ts';
+import { expectedFrom, snapshot, topicsOf, waitForConvergence } from './lib/convergence.ts';
 import { percentile, runLoad } from './lib/load.ts';
 import { readStack } from './lib/stack.ts';
 import { buildWorkload } from './lib/workload.ts';
@@ -90,7 +90,7 @@ async function main() {
     seed: options.seed,
     runId: randomBytes(4).toString('hex'),
   });
-  const before = await fetchStats(baseUrl);
+  const before = await snapshot(baseUrl, topicsOf(workload.requests));
   if (!options.json) {
     console.error(
       `publishing ${workload.total} events (${workload.distinct} distinct) in ${workload.requests.length} requests to ${baseUrl}`,

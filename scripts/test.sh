@@ -4,12 +4,13 @@
 # fault marker are affected), and stops the emulator afterwards if it started it.
 source "$(dirname "$0")/lib/common.sh"
 
-started_here=0
+started_pid=""
 if ! curl -fsS -m 2 "$AWS_ENDPOINT_URL/_localstack/health" >/dev/null 2>&1; then
   bash scripts/emulator.sh start
-  started_here=1
+  started_pid="$(cat "$IDEMLOG_STATE/emulator.pid")"
 fi
-cleanup() { [[ "$started_here" == 1 ]] && bash scripts/emulator.sh stop || true; }
+# Stop only the emulator this run started: a later run may have started another since.
+cleanup() { [[ -n "$started_pid" && "$(cat "$IDEMLOG_STATE/emulator.pid" 2>/dev/null)" == "$started_pid" ]] && bash scripts/emulator.sh stop || true; }
 trap cleanup EXIT
 
 export IDEMLOG_FAULT_INJECTION=on

@@ -1,8 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { ChunkWrite, CommitOutcome, Ledger, TopicCounts } from '../domain/consume.ts';
-import { eventKey } from '../domain/event.ts';
-import { counterAttribute, counterGroupKey, counterPartition, markerKey, rejectedCounterKey, toEventItem, topicGroupOf } from './items.ts';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { ChunkWrite, CommitOutcome, Ledger } from '../domain/consume.ts';
+import type { Counts } from '../domain/counts.ts';
+import { type EventIdentity, eventKey } from '../domain/event.ts';
+import { batchGetAll } from './batch-get.ts';
+import { eventItemKey, lanesFor, markerKey, toEventItem, topicCounterKey, totalsKey, unreadableKey } from './items.ts';
 import { indexWriteUnits, transactionalWriteUnits } from './write-cost.ts';
 
 type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
@@ -12,20 +14,14 @@ export interface LedgerTables {
   ledgerTable: string;
   /** Days before DynamoDB TTL may expire a stored event; 0 keeps it forever. */
   retentionDays: number;
-  /** How many counter items per shard the topics are spread over (default 1). */
-  topicGroups?: number;
 }
 
 /** A marker must outlive every possible redelivery: SQS keeps a message at most 14 days. */
 const markerLifetimeSeconds = 15 * 24 * 3600;
-const retryable = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
-const retryableErrors = new Set([
-  'TransactionConflictException',
-  'TransactionInProgressException',
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-]);
+/** Cancellation reasons that mean "nothing was written, the same transaction may succeed later". */
+const contendedReasons = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+/** Each of the two indexes takes one write per new event (its entry is far below 1 KB). */
+const indexesPerEvent = 2;
 
 export class DynamoDbLedger implements Ledger {
   private readonly client: DynamoDBDocumentClient;
@@ -38,141 +34,105 @@ export class DynamoDbLedger implements Ledger {
     this.clock = clock;
   }
 
-  async peekChunk(markerId: string, keys: Array<{ topic: string; event_id: string }>): Promise<{ applied: boolean; stored: string[] }> {
-    const unique = [...new Map(keys.map((k) => [eventKey(k), { topic: k.topic, event_id: k.event_id }])).values()];
-    let requests:
-      | Record<
-          string,
-          { Keys: Record<string, unknown>[]; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }
-        >
-      | undefined = {
-      [this.tables.ledgerTable]: { Keys: [markerKey(markerId)], ProjectionExpression: 'pk' },
-      ...(unique.length > 0
-        ? { [this.tables.eventsTable]: { Keys: unique, ProjectionExpression: '#t, event_id', ExpressionAttributeNames: { '#t': 'topic' } } }
-        : {}),
-    };
-    let applied = false;
-    const stored: string[] = [];
-    // BatchGetItem may return part of the keys as unprocessed; ask again for those, a bounded number of times.
-    for (let attempt = 0; requests && Object.keys(requests).length > 0 && attempt < 5; attempt++) {
-      const result = await this.client.send(new BatchGetCommand({ RequestItems: requests }));
-      applied ||= (result.Responses?.[this.tables.ledgerTable] ?? []).length > 0;
-      for (const item of result.Responses?.[this.tables.eventsTable] ?? [])
-        stored.push(eventKey(item as { topic: string; event_id: string }));
-      requests = result.UnprocessedKeys as typeof requests;
-    }
+  async peek(markerIds: string[], events: EventIdentity[], signal?: AbortSignal): Promise<{ applied: string[]; stored: string[] }> {
+    const unique = [...new Map(events.map((e) => [eventKey(e), eventItemKey(e)])).values()];
+    const markerIdOf = new Map(markerIds.map((id) => [markerKey(id).pk, id]));
+    const responses = await batchGetAll(
+      this.client,
+      {
+        [this.tables.ledgerTable]: { Keys: markerIds.map(markerKey), ProjectionExpression: 'pk' },
+        ...(unique.length > 0 ? { [this.tables.eventsTable]: { Keys: unique, ProjectionExpression: 'id' } } : {}),
+      },
+      signal,
+    );
+    const applied = (responses[this.tables.ledgerTable] ?? []).map((item) => markerIdOf.get(String(item.pk))!);
+    const stored = (responses[this.tables.eventsTable] ?? []).map((item) => String(item.id));
     return { applied, stored };
   }
 
-  async commitChunk(write: ChunkWrite): Promise<CommitOutcome> {
+  async commit(write: ChunkWrite, signal?: AbortSignal): Promise<CommitOutcome> {
     const now = this.clock();
     const expiresAt = this.tables.retentionDays > 0 ? epochSeconds(now) + this.tables.retentionDays * 86400 : undefined;
-    const eventItems = write.inserts.map((event) => toEventItem(event, write.deliveryId, now, expiresAt));
+    const lanes = lanesFor(write.markerId, write.inserts);
+    const eventItems = write.inserts.map((event, i) =>
+      toEventItem(event, { deliveryId: write.deliveryId, storedAt: now.toISOString(), expiresAt, ...lanes[i]! }),
+    );
     const items: TransactItems = [
-      this.markerPut(write.markerId, now),
+      this.markerPut(markerKey(write.markerId), now, { outcomes: write.outcomes }),
       ...eventItems.map((item) => ({
-        Put: {
-          TableName: this.tables.eventsTable,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(event_id)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-        },
+        Put: { TableName: this.tables.eventsTable, Item: item, ConditionExpression: 'attribute_not_exists(id)' },
       })),
-      ...this.counterUpdates(write, now),
+      this.counterUpdate(totalsKey(write.shard), write.totals, now),
+      ...[...write.counts].map(([topic, counts]) => this.counterUpdate(topicCounterKey(topic, write.shard), counts, now)),
+      ...write.absentMarkers.map((id) => ({
+        ConditionCheck: { TableName: this.tables.ledgerTable, Key: markerKey(id), ConditionExpression: 'attribute_not_exists(pk)' },
+      })),
     ];
-    // The by-time index projects every event item, so each insert also writes the index once.
-    const indexUnits = eventItems.reduce((sum, item) => sum + indexWriteUnits(item), 0);
-    return this.transact(items, indexUnits, (codes) => {
-      const duplicates = write.inserts.filter((_, i) => codes[i + 1] === 'ConditionalCheckFailed').map(eventKey);
+    const indexUnits = eventItems.reduce((sum, item) => sum + indexesPerEvent * indexWriteUnits(indexEntryOf(item)), 0);
+    return this.transact(items, indexUnits, signal, (codes) => {
+      if (codes.slice(items.length - write.absentMarkers.length).includes('ConditionalCheckFailed')) return { kind: 'already-applied' };
+      const duplicates = eventItems.filter((_, i) => codes[i + 1] === 'ConditionalCheckFailed').map((item) => item.id);
       return duplicates.length > 0 ? { kind: 'duplicates', keys: duplicates } : undefined;
     });
   }
 
-  async commitRejection(markerId: string, shard: number): Promise<CommitOutcome> {
+  async recordUnreadable(fingerprint: string, shard: number, signal?: AbortSignal): Promise<CommitOutcome> {
     const now = this.clock();
-    return this.transact(
-      [
-        this.markerPut(markerId, now),
-        {
-          Update: {
-            TableName: this.tables.ledgerTable,
-            Key: { pk: counterPartition(shard), sk: rejectedCounterKey },
-            UpdateExpression: 'ADD rejected :one SET last_processed_at = :now',
-            ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString() },
-          },
-        },
-      ],
-      0,
-      () => undefined,
-    );
+    const rejected: TransactItems[number] = {
+      Update: {
+        TableName: this.tables.ledgerTable,
+        Key: totalsKey(shard),
+        UpdateExpression: 'ADD rejected :one SET last_processed_at = :now',
+        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString() },
+      },
+    };
+    return this.transact([this.markerPut(unreadableKey(fingerprint), now), rejected], 0, signal, () => undefined);
   }
 
-  /** One update per topic group: ADD each of its topics' three counters. */
-  private counterUpdates(write: ChunkWrite, now: Date) {
-    const groups = new Map<number, Array<[string, TopicCounts]>>();
-    for (const [topic, counts] of write.counts) {
-      const group = topicGroupOf(topic, this.tables.topicGroups ?? 1);
-      const members = groups.get(group) ?? [];
-      members.push([topic, counts]);
-      groups.set(group, members);
-    }
-    return [...groups].map(([group, topics]) => {
-      const names: Record<string, string> = {};
-      const values: Record<string, unknown> = { ':now': now.toISOString() };
-      const adds: string[] = [];
-      topics.forEach(([topic, counts], i) => {
-        for (const [kind, value] of [
-          ['received', counts.received],
-          ['unique', counts.unique],
-          ['duplicates', counts.duplicates],
-        ] as const) {
-          names[`#${kind[0]}${i}`] = counterAttribute(kind, topic);
-          values[`:${kind[0]}${i}`] = value;
-          adds.push(`#${kind[0]}${i} :${kind[0]}${i}`);
-        }
-      });
-      return {
-        Update: {
-          TableName: this.tables.ledgerTable,
-          Key: { pk: counterPartition(write.shard), sk: counterGroupKey(group) },
-          UpdateExpression: `ADD ${adds.join(', ')} SET last_processed_at = :now`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      };
-    });
+  private counterUpdate(key: Record<string, string>, counts: Counts, now: Date): TransactItems[number] {
+    return {
+      Update: {
+        TableName: this.tables.ledgerTable,
+        Key: key,
+        UpdateExpression: 'ADD received :r, #u :u, duplicates :d SET last_processed_at = :now',
+        ExpressionAttributeNames: { '#u': 'unique' },
+        ExpressionAttributeValues: { ':r': counts.received, ':u': counts.unique, ':d': counts.duplicates, ':now': now.toISOString() },
+      },
+    };
   }
 
-  private markerPut(markerId: string, now: Date) {
+  private markerPut(key: { pk: string; sk: string }, now: Date, extra: Record<string, unknown> = {}): TransactItems[number] {
     return {
       Put: {
         TableName: this.tables.ledgerTable,
-        Item: { ...markerKey(markerId), applied_at: now.toISOString(), expires_at: epochSeconds(now) + markerLifetimeSeconds },
+        Item: { ...key, ...extra, applied_at: now.toISOString(), expires_at: epochSeconds(now) + markerLifetimeSeconds },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
   }
 
-  /** Runs a transaction whose first action is the marker, and says what a cancellation means. */
+  /** Runs a transaction whose first action is a marker put, and says what a cancellation means. */
   private async transact(
     items: TransactItems,
     indexUnits: number,
-    explainConflicts: (codes: Array<string | undefined>) => CommitOutcome | undefined,
+    signal: AbortSignal | undefined,
+    explain: (codes: Array<string | undefined>) => CommitOutcome | undefined,
   ): Promise<CommitOutcome> {
     try {
-      const result = await this.client.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
+      const result = await this.client.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }), {
+        abortSignal: signal,
+      });
       const reported = result.ConsumedCapacity?.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
       return { kind: 'committed', cost: { rule: ruleCost(items) + indexUnits, reported } };
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
         if (codes[0] === 'ConditionalCheckFailed') return { kind: 'already-applied' };
-        const explained = explainConflicts(codes);
+        const explained = explain(codes);
         if (explained) return explained;
-        if (codes.some((code) => code !== undefined && retryable.has(code))) return { kind: 'contended' };
+        if (codes.some((code) => code !== undefined && contendedReasons.has(code))) return { kind: 'contended' };
         throw new Error(`transaction cancelled: ${codes.join(', ')}`, { cause: error });
       }
-      if (error instanceof Error && retryableErrors.has(error.name)) return { kind: 'contended' };
       throw error;
     }
   }
@@ -180,5 +140,14 @@ export class DynamoDbLedger implements Ledger {
 
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
-/** Puts are sized from their item; counter updates and markers stay far below 1 KB. */
+/** What an index entry holds: both tables' keys, the index keys, and the projected `source` and `bytes`. */
+const indexEntryOf = (item: ReturnType<typeof toEventItem>) => ({
+  id: item.id,
+  ts_key: item.ts_key,
+  topic_lane: item.topic_lane,
+  source: item.source,
+  bytes: item.bytes,
+});
+
+/** Puts are sized from their item; counter updates, markers and checks stay below 1 KB. */
 const ruleCost = (items: TransactItems) => items.reduce((sum, item) => sum + (item.Put ? transactionalWriteUnits(item.Put.Item!) : 2), 0);

@@ -1,25 +1,28 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChunkWrite, CommitOutcome, Ledger } from '../domain/consume.ts';
-import type { Envelope, PackedMessage } from '../domain/envelope.ts';
-import { faultMarker, injectedConflicts, refusesEnqueue } from '../domain/faults.ts';
+import type { PackedMessage } from '../domain/envelope.ts';
+import { faultMarker, injectedConflicts, injectedDelayMs, refusesEnqueue } from '../domain/faults.ts';
 
 /**
  * Wraps a ledger so that chunks carrying a `conflict` marker are reported as contended the given
- * number of times first, the way DynamoDB cancels a transaction that races another. Wired in only
- * when FAULT_INJECTION=on.
+ * number of times first, the way DynamoDB cancels a transaction that races another, and chunks
+ * carrying a `slow` marker wait first. Wired in only when FAULT_INJECTION=on.
  */
-export function withInjectedConflicts(ledger: Ledger): Ledger {
+export function withInjectedFaults(ledger: Ledger): Ledger {
   const attempts = new Map<string, number>();
   return {
-    peekChunk: (markerId, keys) => ledger.peekChunk(markerId, keys),
-    commitRejection: (markerId, shard) => ledger.commitRejection(markerId, shard),
-    async commitChunk(write: ChunkWrite): Promise<CommitOutcome> {
+    peek: (markerIds, events, signal) => ledger.peek(markerIds, events, signal),
+    recordUnreadable: (fingerprint, shard, signal) => ledger.recordUnreadable(fingerprint, shard, signal),
+    async commit(write: ChunkWrite, signal?: AbortSignal): Promise<CommitOutcome> {
+      const delay = injectedDelayMs(write.inserts);
+      if (delay > 0) await sleep(delay, undefined, { signal });
       const wanted = injectedConflicts(write.inserts);
       const seen = attempts.get(write.markerId) ?? 0;
       if (seen < wanted) {
         attempts.set(write.markerId, seen + 1);
         return { kind: 'contended' };
       }
-      return ledger.commitChunk(write);
+      return ledger.commit(write, signal);
     },
   };
 }
@@ -28,6 +31,6 @@ export function withInjectedConflicts(ledger: Ledger): Ledger {
 export function injectedRefusal(message: PackedMessage, now = new Date()): boolean {
   // Most messages carry no marker at all: skip parsing what the publish handler just serialised.
   if (!message.body.includes(faultMarker)) return false;
-  const envelope = JSON.parse(message.body) as Envelope;
-  return refusesEnqueue(envelope.events, now);
+  const envelope = JSON.parse(message.body) as { chunks: Array<Array<{ payload: Record<string, unknown> }>> };
+  return refusesEnqueue(envelope.chunks.flat(), now);
 }

@@ -1,52 +1,66 @@
-import { shardOf } from '../domain/consume.ts';
-import type { LogEvent, StoredEvent } from '../domain/event.ts';
+import { createHash } from 'node:crypto';
+import type { Counts } from '../domain/counts.ts';
+import { type EventIdentity, eventKey, type LogEvent, type StoredEvent } from '../domain/event.ts';
+import { bucketOf, hashOf } from '../domain/hash.ts';
 
 /**
- * Item layout, in one place for writers and readers.
+ * Item layout, in one place for writers and readers. docs/CAPACITY.md has the arithmetic.
  *
- * Events table: key (topic, event_id), so the dedup gate is a conditional put on the identity
- * itself; GSI `by-time` (topic, ts_key) serves /events in timestamp order without a Scan.
+ * Events table, key `id` = JSON [topic, event_id]: every event is its own partition, so the dedup
+ * gate (a conditional put on the identity) spreads evenly however hot a topic is. Two indexes,
+ * both holding only keys, `source` and `bytes` (a page's bodies come from BatchGetItem):
+ *   by-topic  (topic_lane = "<topic>#<lane>", ts_key)  one topic in time order, over `topicLanes` keys
+ *   by-time   (time_lane = <lane>, ts_key)             every topic in time order, over `timeLanes` keys
+ * ts_key = "<timestamp>#<hash of the identity>": time order, unique, 47 characters whatever the names.
  *
  * Ledger table (pk, sk):
- *   counters#<shard> / group#<g>   per topic of the group: received|<topic>, unique|<topic>,
- *                                  duplicates|<topic>; and last_processed_at
- *   counters#<shard> / rejected    rejected, last_processed_at
- *   delivery#<marker> / marker     one per applied chunk: proof that a redelivery is one
+ *   delivery#<marker> / marker          one per applied chunk: proof that a redelivery is one;
+ *                                       `outcomes` has a letter per event (s stored, d duplicate)
+ *   unreadable#<fingerprint> / marker   one per unreadable message body, counted once in `rejected`
+ *   totals#<shard> / totals             received, unique, duplicates, rejected, last_processed_at
+ *   topics#<partition> / <topic>␟<shard>  one topic's received, unique, duplicates on one shard
  *
- * A transaction updates one counter item per topic group it touches, so with few topics (the
- * default is one group) its counters cost one write whatever the number of topics in it.
+ * A chunk's transaction writes its marker, its shard's totals, one counter item per topic in it
+ * and one event per new event: its cost never depends on how many topics exist.
  */
+export const byTopicIndex = 'by-topic';
 export const byTimeIndex = 'by-time';
-export const counterPartition = (shard: number) => `counters#${shard}`;
-export const counterGroupKey = (group: number) => `group#${group}`;
-export const topicGroupOf = (topic: string, groups: number) => shardOf(topic, groups);
-export const rejectedCounterKey = 'rejected';
+/** One topic's events are spread over this many index keys (20,000 events/s on a topic is 625 writes/s per key). */
+export const topicLanes = 32;
+/** All events are spread over this many keys of the by-time index. */
+export const timeLanes = 32;
+/** Topic counter items are spread over this many partition keys. */
+export const counterPartitions = 64;
+/** U+001F sorts below every character a topic may hold, so a topic's shard items are contiguous and precede longer names. */
+const shardSeparator = '\u001f';
 
-const counterKinds = ['received', 'unique', 'duplicates'] as const;
-export type CounterKind = (typeof counterKinds)[number];
-export const counterAttribute = (kind: CounterKind, topic: string) => `${kind}|${topic}`;
-
-/** Every topic's counters held by one counter item. */
-export function countersOfItem(item: Record<string, unknown>): Map<string, Record<CounterKind, number>> {
-  const topics = new Map<string, Record<CounterKind, number>>();
-  for (const [name, value] of Object.entries(item)) {
-    const bar = name.indexOf('|');
-    if (bar < 0) continue;
-    const kind = name.slice(0, bar) as CounterKind;
-    if (!counterKinds.includes(kind)) continue;
-    const topic = name.slice(bar + 1);
-    const counts = topics.get(topic) ?? { received: 0, unique: 0, duplicates: 0 };
-    counts[kind] += Number(value ?? 0);
-    topics.set(topic, counts);
-  }
-  return topics;
-}
+export const eventItemKey = (event: EventIdentity) => ({ id: eventKey(event) });
 export const markerKey = (markerId: string) => ({ pk: `delivery#${markerId}`, sk: 'marker' });
+export const unreadableKey = (fingerprint: string) => ({ pk: `unreadable#${fingerprint}`, sk: 'marker' });
+export const totalsKey = (shard: number) => ({ pk: `totals#${shard}`, sk: 'totals' });
+export const counterPartitionOf = (topic: string) => `topics#${bucketOf(topic, counterPartitions)}`;
+export const topicCounterKey = (topic: string, shard: number) => ({
+  pk: counterPartitionOf(topic),
+  sk: `${topic}${shardSeparator}${shard}`,
+});
+/** The sort-key range of every shard item of one topic. */
+export const topicCounterPrefix = (topic: string) => `${topic}${shardSeparator}`;
+/** A sort key past every shard item of `topic` (shard numbers are digits, which sort below `~`). */
+export const afterTopicCounters = (topic: string) => `${topic}${shardSeparator}~`;
+export const topicOfCounterKey = (sk: string) => sk.slice(0, sk.lastIndexOf(shardSeparator));
+export const topicLaneKey = (topic: string, lane: number) => `${topic}#${lane}`;
 
-/** Sorts by time, then event_id so that equal timestamps still have a total order. */
-export const timeKey = (event: Pick<LogEvent, 'timestamp' | 'event_id'>) => `${event.timestamp}#${event.event_id}`;
+export function countsOfItem(item: Record<string, unknown>): Counts {
+  return { received: Number(item.received ?? 0), unique: Number(item.unique ?? 0), duplicates: Number(item.duplicates ?? 0) };
+}
+
+/** Sorts by time; 132 bits of the identity's SHA-256 make it unique and keep it short whatever the names. */
+export function timeKey(event: EventIdentity & Pick<LogEvent, 'timestamp'>): string {
+  return `${event.timestamp}#${createHash('sha256').update(eventKey(event)).digest('base64url').slice(0, 22)}`;
+}
 
 export interface EventItem {
+  id: string;
   topic: string;
   event_id: string;
   timestamp: string;
@@ -54,23 +68,64 @@ export interface EventItem {
   /** Stored as the JSON text so that it round-trips exactly (DynamoDB numbers and nesting do not). */
   payload: string;
   ts_key: string;
+  topic_lane: string;
+  time_lane: number;
+  /** The length of this event as /events serialises it, so a page can stop under its byte cap before reading bodies. */
+  bytes: number;
   delivery_id: string;
   stored_at: string;
   expires_at?: number;
 }
 
-export function toEventItem(event: LogEvent, deliveryId: string, now: Date, expiresAt?: number): EventItem {
-  return {
+export interface Placement {
+  deliveryId: string;
+  storedAt: string;
+  topicLane: number;
+  timeLane: number;
+  expiresAt?: number;
+}
+
+export function toEventItem(event: LogEvent, placement: Placement): EventItem {
+  const payload = JSON.stringify(event.payload);
+  const stored: StoredEvent = {
     topic: event.topic,
     event_id: event.event_id,
     timestamp: event.timestamp,
     source: event.source,
-    payload: JSON.stringify(event.payload),
-    ts_key: timeKey(event),
-    delivery_id: deliveryId,
-    stored_at: now.toISOString(),
-    expires_at: expiresAt,
+    payload: {},
+    stored_at: placement.storedAt,
   };
+  // The serialised StoredEvent with `{}` as payload, plus the payload's own text in its place.
+  const bytes = Buffer.byteLength(JSON.stringify(stored), 'utf8') - 2 + Buffer.byteLength(payload, 'utf8');
+  return {
+    id: eventKey(event),
+    topic: event.topic,
+    event_id: event.event_id,
+    timestamp: event.timestamp,
+    source: event.source,
+    payload,
+    ts_key: timeKey(event),
+    topic_lane: topicLaneKey(event.topic, placement.topicLane),
+    time_lane: placement.timeLane,
+    bytes,
+    delivery_id: placement.deliveryId,
+    stored_at: placement.storedAt,
+    expires_at: placement.expiresAt,
+  };
+}
+
+/**
+ * Lanes for a chunk's new events: each topic's events take consecutive lanes from a start derived
+ * from the marker, so a hot topic's events land on every lane evenly (not just on average).
+ */
+export function lanesFor(markerId: string, inserts: LogEvent[]): Array<{ topicLane: number; timeLane: number }> {
+  const perTopic = new Map<string, number>();
+  const timeStart = hashOf(`time:${markerId}`);
+  return inserts.map((event, position) => {
+    const ordinal = perTopic.get(event.topic) ?? 0;
+    perTopic.set(event.topic, ordinal + 1);
+    return { topicLane: (hashOf(`${markerId}:${event.topic}`) + ordinal) % topicLanes, timeLane: (timeStart + position) % timeLanes };
+  });
 }
 
 export function fromEventItem(item: Record<string, unknown>): StoredEvent {

@@ -5,8 +5,8 @@ import type { Probe } from '../domain/health.ts';
 
 export const tableProbe =
   (client: DynamoDBDocumentClient, table: string): Probe =>
-  async () => {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
+  async (signal) => {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }), { abortSignal: signal });
     if (Table?.TableStatus !== 'ACTIVE' && Table?.TableStatus !== 'UPDATING') {
       throw Object.assign(new Error('table not active'), { name: `Table${Table?.TableStatus ?? 'Missing'}` });
     }
@@ -14,6 +14,6 @@ export const tableProbe =
 
 export const queueProbe =
   (client: SQSClient, queueUrl: string): Probe =>
-  async () => {
-    await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  async (signal) => {
+    await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }), { abortSignal: signal });
   };

@@ -10,8 +10,11 @@ export class SqsDepth {
     this.queues = queues;
   }
 
-  async read(): Promise<QueueDepth> {
-    const [main, dead] = await Promise.all([this.attributes(this.queues.queueUrl), this.attributes(this.queues.deadLetterUrl)]);
+  async read(signal?: AbortSignal): Promise<QueueDepth> {
+    const [main, dead] = await Promise.all([
+      this.attributes(this.queues.queueUrl, signal),
+      this.attributes(this.queues.deadLetterUrl, signal),
+    ]);
     return {
       visible: Number(main.ApproximateNumberOfMessages ?? 0),
       in_flight: Number(main.ApproximateNumberOfMessagesNotVisible ?? 0),
@@ -19,12 +22,13 @@ export class SqsDepth {
     };
   }
 
-  private async attributes(queueUrl: string) {
+  private async attributes(queueUrl: string, signal?: AbortSignal) {
     const { Attributes } = await this.client.send(
       new GetQueueAttributesCommand({
         QueueUrl: queueUrl,
         AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
       }),
+      { abortSignal: signal },
     );
     return Attributes ?? {};
   }

@@ -1,21 +1,27 @@
-import { readMessage } from './envelope.ts';
-import { eventKey, type LogEvent } from './event.ts';
+import { withRetries } from '../shared/retry.ts';
+import { chunkWrites, maxTransactionActions, planChunks, writesPerChunk } from './chunks.ts';
+import { addCounts, type Counts, noCounts } from './counts.ts';
+import { type Chunk, type Delivery, readMessage } from './envelope.ts';
+import { DeadlineError } from './errors.ts';
+import { type EventIdentity, eventKey, type LogEvent } from './event.ts';
 import { faultFor, InjectedFault } from './faults.ts';
-import { type Chunk, planChunks } from './transaction-plan.ts';
+import { bucketOf } from './hash.ts';
 
-export interface TopicCounts {
-  received: number;
-  unique: number;
-  duplicates: number;
-}
-
-/** Everything one transaction commits: the marker, the new events and the counter increments. */
+/** Everything one transaction commits: its marker, the new events and the counter increments. */
 export interface ChunkWrite {
   markerId: string;
   deliveryId: string;
+  /** Which counter shard takes this chunk's increments. */
   shard: number;
+  /** The first occurrence of each event not known to be stored, in chunk order. */
   inserts: LogEvent[];
-  counts: Map<string, TopicCounts>;
+  /** What the chunk adds to each of its topics. */
+  counts: Map<string, Counts>;
+  totals: Counts;
+  /** One letter per event of the chunk, in order: `s` stored by this chunk, `d` a duplicate. */
+  outcomes: string;
+  /** Markers that must not exist for this write to commit (a legacy chunk applied in parts checks the whole chunk's). */
+  absentMarkers: string[];
 }
 
 /** What a commit cost in DynamoDB write units: by AWS's item-size rules, and as the service reported it. */
@@ -26,7 +32,7 @@ export interface WriteCost {
 
 export type CommitOutcome =
   | { kind: 'committed'; cost?: WriteCost }
-  /** The marker exists: this chunk was applied by an earlier delivery. */
+  /** A marker exists: an earlier delivery applied this chunk. */
   | { kind: 'already-applied' }
   /** These inserts already exist (another delivery stored them); nothing was written. */
   | { kind: 'duplicates'; keys: string[] }
@@ -35,24 +41,25 @@ export type CommitOutcome =
 
 export interface Ledger {
   /**
-   * A cheap read before the transaction: whether the chunk's marker exists and which of its
-   * events are already stored. Only a hint that saves cancelled transactions; the transaction's
-   * conditions remain the gate.
+   * A cheap read before the transaction: which of these markers exist and which of these events
+   * are stored. Only a hint that saves cancelled transactions; the transaction's conditions stay the gate.
    */
-  peekChunk(markerId: string, keys: Array<{ topic: string; event_id: string }>): Promise<{ applied: boolean; stored: string[] }>;
-  commitChunk(write: ChunkWrite): Promise<CommitOutcome>;
-  commitRejection(markerId: string, shard: number): Promise<CommitOutcome>;
+  peek(markerIds: string[], events: EventIdentity[], signal?: AbortSignal): Promise<{ applied: string[]; stored: string[] }>;
+  commit(write: ChunkWrite, signal?: AbortSignal): Promise<CommitOutcome>;
+  /** Counts an unreadable message in `rejected`, once per fingerprint. */
+  recordUnreadable(fingerprint: string, shard: number, signal?: AbortSignal): Promise<CommitOutcome>;
 }
 
 export interface ConsumeOptions {
   counterShards: number;
-  defaultTransactionSize: number;
-  maxContendedAttempts?: number;
   /** Read before writing to skip known duplicates and applied chunks (default true). */
   peek?: boolean;
   /** Honour fault markers (local stage only); receiveCount is the SQS ApproximateReceiveCount. */
   faults?: { enabled: boolean; receiveCount: number };
-  sleep?: (ms: number) => Promise<void>;
+  /** Attempts for a contended transaction (default 8). */
+  contendedAttempts?: number;
+  /** Aborts waiting and calls when the invocation's deadline comes. */
+  signal?: AbortSignal;
 }
 
 /** Work done against DynamoDB for one message, for the benchmark. */
@@ -71,8 +78,17 @@ export function addMetrics(total: ConsumeMetrics, more: ConsumeMetrics): void {
 }
 
 export type MessageOutcome =
-  | { status: 'processed'; deliveryId: string; unique: number; duplicates: number; redelivered: number; metrics: ConsumeMetrics }
-  | { status: 'rejected'; reason: string; metrics: ConsumeMetrics };
+  | {
+      status: 'applied';
+      deliveryId: string;
+      version: Delivery['version'];
+      unique: number;
+      duplicates: number;
+      redelivered: number;
+      metrics: ConsumeMetrics;
+    }
+  /** Not a message any release of publish wrote: it must stay in the queue and reach the DLQ intact. */
+  | { status: 'unreadable'; reason: string; metrics: ConsumeMetrics };
 
 export class ContentionError extends Error {
   override readonly name = 'ContentionError';
@@ -85,107 +101,156 @@ export class ContentionError extends Error {
  */
 export async function consumeMessage(body: string, messageId: string, ledger: Ledger, options: ConsumeOptions): Promise<MessageOutcome> {
   const metrics = emptyMetrics();
-  const read = readMessage(body, messageId, options.defaultTransactionSize);
+  const read = readMessage(body, messageId);
   if (!read.ok) {
-    const markerId = `sqs:${messageId}#rejected`;
-    await untilSettled(() => ledger.commitRejection(markerId, shardOf(markerId, options.counterShards)), options, metrics);
-    return { status: 'rejected', reason: read.reason, metrics };
+    const fingerprint = await fingerprintOf(body);
+    await settle(
+      () => ledger.recordUnreadable(fingerprint, bucketOf(fingerprint, options.counterShards), options.signal),
+      options,
+      metrics,
+    );
+    return { status: 'unreadable', reason: read.reason, metrics };
   }
-  const fault = options.faults?.enabled ? faultFor(read.envelope, options.faults.receiveCount) : undefined;
+  const { delivery } = read;
+  const fault = options.faults?.enabled ? faultFor(delivery, options.faults.receiveCount) : undefined;
   if (fault === 'fail')
-    throw new InjectedFault(`injected failure before write in ${read.envelope.id} (receive ${options.faults?.receiveCount})`);
-  const totals = { status: 'processed' as const, deliveryId: read.envelope.id, unique: 0, duplicates: 0, redelivered: 0, metrics };
-  for (const chunk of planChunks(read.envelope)) {
-    const result = await applyChunk(chunk, ledger, options, metrics);
-    if (result === 'already-applied') totals.redelivered += chunk.events.length;
-    else {
-      totals.unique += result.unique;
-      totals.duplicates += result.duplicates;
-    }
+    throw new InjectedFault(`injected failure before write in ${delivery.id} (receive ${options.faults?.receiveCount})`);
+  const totals = { unique: 0, duplicates: 0, redelivered: 0 };
+  for (const chunk of delivery.chunks) {
+    options.signal?.throwIfAborted();
+    const result = await applyChunk(chunk, delivery.id, ledger, options, metrics);
+    totals.unique += result.unique;
+    totals.duplicates += result.duplicates;
+    totals.redelivered += result.redelivered;
   }
   if (fault === 'crash_after_write') {
     const did = totals.redelivered > 0 ? 'found it already applied' : `stored ${totals.unique} new, ${totals.duplicates} duplicate(s)`;
-    throw new InjectedFault(
-      `injected crash after write in ${read.envelope.id} (receive ${options.faults?.receiveCount}; this delivery ${did})`,
-    );
+    throw new InjectedFault(`injected crash after write in ${delivery.id} (receive ${options.faults?.receiveCount}; this delivery ${did})`);
   }
-  return totals;
+  return { status: 'applied', deliveryId: delivery.id, version: delivery.version, ...totals, metrics };
+}
+
+interface ChunkResult {
+  unique: number;
+  duplicates: number;
+  redelivered: number;
+}
+
+/**
+ * A chunk from publish always fits one transaction. A version 1 chunk may need one action more
+ * than DynamoDB allows with today's counters; it is applied in parts with their own markers, each
+ * refusing to commit if the whole chunk's marker exists. The split is fixed here: never change it.
+ */
+function partsOf(chunk: Chunk): Array<Chunk & { absentMarkers: string[] }> {
+  if (chunkWrites(chunk.events) + writesPerChunk <= maxTransactionActions) return [{ ...chunk, absentMarkers: [] }];
+  return planChunks(chunk.events, { maxEvents: 95, maxWrites: 96 }).map((positions, k) => ({
+    markerId: `${chunk.markerId}/${k}`,
+    events: positions.map((p) => chunk.events[p]!),
+    absentMarkers: [chunk.markerId],
+  }));
 }
 
 async function applyChunk(
   chunk: Chunk,
+  deliveryId: string,
   ledger: Ledger,
   options: ConsumeOptions,
   metrics: ConsumeMetrics,
-): Promise<'already-applied' | { unique: number; duplicates: number }> {
-  const knownDuplicates = new Set<string>();
-  const shard = shardOf(chunk.markerId, options.counterShards);
+): Promise<ChunkResult> {
+  const result: ChunkResult = { unique: 0, duplicates: 0, redelivered: 0 };
+  const parts = partsOf(chunk);
+  const known = new Set<string>();
+  const applied = new Set<string>();
   if (options.peek ?? true) {
     metrics.peeks++;
-    const peeked = await ledger.peekChunk(chunk.markerId, chunk.events);
-    if (peeked.applied) return 'already-applied';
-    for (const key of peeked.stored) knownDuplicates.add(key);
+    const markers = parts.length === 1 ? [chunk.markerId] : [chunk.markerId, ...parts.map((part) => part.markerId)];
+    const peeked = await ledger.peek(markers, chunk.events, options.signal);
+    for (const marker of peeked.applied) applied.add(marker);
+    for (const key of peeked.stored) known.add(key);
   }
-  for (;;) {
-    const write = buildWrite(chunk, shard, knownDuplicates);
-    const outcome = await untilSettled(() => ledger.commitChunk(write), options, metrics);
-    if (outcome.kind === 'already-applied') return 'already-applied';
-    if (outcome.kind === 'committed') {
-      return { unique: write.inserts.length, duplicates: chunk.events.length - write.inserts.length };
+  const shard = bucketOf(chunk.markerId, options.counterShards);
+  for (const part of parts) {
+    if (applied.has(chunk.markerId) || applied.has(part.markerId)) {
+      result.redelivered += part.events.length;
+      continue;
     }
-    // Learn which events another delivery stored first and commit the rest; each round
-    // removes at least one insert, so this ends.
-    for (const key of outcome.keys) knownDuplicates.add(key);
+    for (;;) {
+      const write = buildWrite(part, deliveryId, shard, known);
+      const outcome = await settle(() => ledger.commit(write, options.signal), options, metrics);
+      if (outcome.kind === 'already-applied') {
+        result.redelivered += part.events.length;
+        break;
+      }
+      if (outcome.kind === 'committed') {
+        result.unique += write.totals.unique;
+        result.duplicates += write.totals.duplicates;
+        break;
+      }
+      // Learn which events another delivery stored first and commit the rest; each round
+      // removes at least one insert, so this ends.
+      for (const key of outcome.keys) known.add(key);
+    }
   }
+  return result;
 }
 
 /** The first occurrence of each event not known to be stored is inserted; every other occurrence is a duplicate. */
-export function buildWrite(chunk: Chunk, shard: number, knownDuplicates: ReadonlySet<string>): ChunkWrite {
+export function buildWrite(
+  chunk: Chunk & { absentMarkers?: string[] },
+  deliveryId: string,
+  shard: number,
+  knownStored: ReadonlySet<string>,
+): ChunkWrite {
   const inserts: LogEvent[] = [];
   const seen = new Set<string>();
-  const counts = new Map<string, TopicCounts>();
+  const counts = new Map<string, Counts>();
+  const totals = noCounts();
+  let outcomes = '';
   for (const event of chunk.events) {
     const key = eventKey(event);
-    const topic = counts.get(event.topic) ?? { received: 0, unique: 0, duplicates: 0 };
+    const topic = counts.get(event.topic) ?? noCounts();
     counts.set(event.topic, topic);
-    topic.received += 1;
-    if (seen.has(key) || knownDuplicates.has(key)) {
-      topic.duplicates += 1;
-      continue;
-    }
+    const fresh = !seen.has(key) && !knownStored.has(key);
     seen.add(key);
-    inserts.push(event);
-    topic.unique += 1;
+    const delta = { received: 1, unique: fresh ? 1 : 0, duplicates: fresh ? 0 : 1 };
+    addCounts(topic, delta);
+    addCounts(totals, delta);
+    outcomes += fresh ? 's' : 'd';
+    if (fresh) inserts.push(event);
   }
-  return { markerId: chunk.markerId, deliveryId: chunk.deliveryId, shard, inserts, counts };
+  return { markerId: chunk.markerId, deliveryId, shard, inserts, counts, totals, outcomes, absentMarkers: chunk.absentMarkers ?? [] };
 }
 
-async function untilSettled(
+/** Commits, retrying contention with the one retry policy until it settles, the attempts run out, or the deadline comes. */
+async function settle(
   commit: () => Promise<CommitOutcome>,
   options: ConsumeOptions,
   metrics: ConsumeMetrics,
 ): Promise<Exclude<CommitOutcome, { kind: 'contended' }>> {
-  const attempts = options.maxContendedAttempts ?? 12;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  for (let attempt = 1; ; attempt++) {
-    const outcome = await commit();
-    if (outcome.kind === 'committed') {
-      metrics.transactions++;
-      metrics.wruRule += outcome.cost?.rule ?? 0;
-      metrics.wruReported += outcome.cost?.reported ?? 0;
-    } else metrics.cancelled++;
-    if (outcome.kind !== 'contended') return outcome;
-    if (attempt >= attempts) throw new ContentionError(`transaction still contended after ${attempts} attempts`);
-    await sleep(Math.random() * Math.min(1000, 20 * 2 ** attempt));
+  const attempts = options.contendedAttempts ?? 8;
+  try {
+    return await withRetries(
+      async () => {
+        const outcome = await commit();
+        if (outcome.kind === 'committed') {
+          metrics.transactions++;
+          metrics.wruRule += outcome.cost?.rule ?? 0;
+          metrics.wruReported += outcome.cost?.reported ?? 0;
+        } else metrics.cancelled++;
+        if (outcome.kind === 'contended') throw new ContentionError(`transaction still contended after ${attempts} attempts`);
+        return outcome;
+      },
+      { attempts, retryable: (error) => error instanceof ContentionError, minDelayMs: 20, maxDelayMs: 500, signal: options.signal },
+    );
+  } catch (error) {
+    if (options.signal?.aborted && !(error instanceof ContentionError)) {
+      throw new DeadlineError('the invocation ran out of time before this message was applied', [], { cause: error });
+    }
+    throw error;
   }
 }
 
-/** Spreads counter writes over shards so no single item takes every transaction. */
-export function shardOf(id: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    hash ^= id.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % shards;
+async function fingerprintOf(body: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
+  return Buffer.from(digest).toString('base64url');
 }

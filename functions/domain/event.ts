@@ -22,26 +22,46 @@ const timestamp = z.iso
     return date.toISOString();
   });
 
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /**
  * Checked in place rather than rebuilt: z.record copies the object by assignment, and a key
  * named `__proto__` would be swallowed by the copy, so an accepted payload would not round-trip.
  */
 const payload = z
-  .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
-    error: 'must be a JSON object',
-  })
+  .custom<Record<string, unknown>>(isPlainObject, { error: 'must be a JSON object' })
   .refine((value) => depthOf(value) <= limits.maxPayloadDepth, `must nest at most ${limits.maxPayloadDepth} levels deep`);
 
-export const eventSchema = z.object({
-  topic: name,
-  event_id: name,
-  timestamp,
-  source: name,
-  payload: payload.default({}),
-});
+export const unknownFieldMessage = 'unknown field; extra data belongs under payload';
+
+/** The rules publish applies. Unknown top-level fields are refused, never dropped. */
+export const eventSchema = z.strictObject(
+  {
+    topic: name,
+    event_id: name,
+    timestamp,
+    source: name,
+    payload: payload.default({}),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? unknownFieldMessage : undefined) },
+);
 
 /** A validated event, timestamp normalised to UTC. Its identity is (topic, event_id). */
 export type LogEvent = z.output<typeof eventSchema>;
+
+/**
+ * The shape of an event publish has already accepted, as any release of publish wrote it. The
+ * consumer checks only this structure, never today's rules: a release that tightens a rule must
+ * not refuse events that were answered 202 under the old one.
+ */
+export const acceptedEventSchema = z.object({
+  topic: z.string(),
+  event_id: z.string(),
+  timestamp: z.string(),
+  source: z.string(),
+  payload: z.custom<Record<string, unknown>>(isPlainObject, { error: 'must be a JSON object' }),
+});
 
 /** An event as /events returns it. */
 export interface StoredEvent {
@@ -53,7 +73,10 @@ export interface StoredEvent {
   stored_at: string;
 }
 
-export const eventKey = (event: Pick<LogEvent, 'topic' | 'event_id'>): string => JSON.stringify([event.topic, event.event_id]);
+export type EventIdentity = Pick<LogEvent, 'topic' | 'event_id'>;
+
+/** The identity (topic, event_id) as one string; also the events table's key. */
+export const eventKey = (event: EventIdentity): string => JSON.stringify([event.topic, event.event_id]);
 
 /** Depth of nested objects and arrays, iteratively so that a hostile document cannot overflow the stack. */
 export function depthOf(root: unknown): number {

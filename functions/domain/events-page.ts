@@ -1,29 +1,56 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { InvalidQueryError } from '../shared/errors.ts';
+import { InvalidQueryError } from './errors.ts';
 import type { StoredEvent } from './event.ts';
 import { limits } from './limits.ts';
+import { type Lane, mergeLanes, type Order } from './timeline.ts';
 
-export interface TimelineRange {
-  order: 'asc' | 'desc';
-  /** Exclusive in ascending order; in descending order, `inclusive` says whether the key itself is included. */
-  bound?: { key: string; inclusive: boolean };
+/** Time keys start with the timestamp (years 0001-9999), so these sort below and above every one of them. */
+const lowestKey = '0';
+const highestKey = '~';
+
+export interface KeyRange {
+  /** Inclusive bounds on the time key. */
+  lower: string;
+  upper: string;
 }
 
-export interface TimelineEntry {
-  timeKey: string;
-  event: StoredEvent;
+export interface EventStore {
+  /** The lanes of one topic's timeline, or of every topic's; each yields entries in `order` within `range`, of `source` if given. */
+  lanes(topic: string | undefined, range: KeyRange, order: Order, source: string | undefined, signal?: AbortSignal): Lane[];
+  /** Stored events by table key. */
+  readEvents(ids: string[], signal?: AbortSignal): Promise<Map<string, StoredEvent>>;
 }
 
-export interface EventReader {
-  topics(): Promise<string[]>;
-  timeline(topic: string, range: TimelineRange, limit: number): Promise<TimelineEntry[]>;
-}
+const name = z.string().min(1).max(limits.maxFieldChars);
+const instant = z.iso
+  .datetime({ offset: true, message: 'must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T10:00:00Z' })
+  .transform((value) => new Date(value).toISOString());
 
-export interface EventsQuery {
-  topic?: string;
-  limit: number;
-  cursor?: string;
-}
+export const eventsQuerySchema = z
+  .strictObject(
+    {
+      topic: name.optional(),
+      source: name.optional(),
+      since: instant.optional(),
+      until: instant.optional(),
+      order: z.enum(['asc', 'desc']).optional(),
+      limit: z
+        .string()
+        .regex(/^\d{1,4}$/, `must be a whole number from 1 to ${limits.maxPageSize}`)
+        .transform(Number)
+        .pipe(z.number().min(1, 'must be at least 1').max(limits.maxPageSize, `must be at most ${limits.maxPageSize}`))
+        .default(limits.defaultPageSize),
+      cursor: z.string().min(1).max(2048).optional(),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown query parameter' : undefined) },
+  )
+  .refine((q) => q.since === undefined || q.until === undefined || q.since <= q.until, {
+    message: 'since must not be later than until',
+    path: ['since'],
+  });
+
+export type EventsQuery = z.output<typeof eventsQuerySchema>;
 
 export interface EventsPage {
   topic: string | null;
@@ -32,94 +59,98 @@ export interface EventsPage {
   next_cursor: string | null;
 }
 
-const querySchema = z.object({
-  topic: z.string().min(1).max(limits.maxFieldChars).optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/, `must be a whole number from 1 to ${limits.maxPageSize}`)
-    .transform(Number)
-    .pipe(z.number().min(1, `must be at least 1`).max(limits.maxPageSize, `must be at most ${limits.maxPageSize}`))
-    .default(limits.defaultPageSize),
-  cursor: z.string().min(1).max(2048).optional(),
-});
-
-/** Validates /events query parameters; unknown parameters are ignored. */
+/** Validates /events query parameters; an unknown parameter is an error, not ignored. */
 export function parseEventsQuery(params: Record<string, string | undefined> | null): EventsQuery {
-  const result = querySchema.safeParse(params ?? {});
+  const result = eventsQuerySchema.safeParse(params ?? {});
   if (result.success) return result.data;
-  const details = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  const details = result.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: key, message: issue.message }))
+      : [{ path: issue.path.join('.'), message: issue.message }],
+  );
   throw new InvalidQueryError('invalid query parameters', details);
 }
 
-const cursorSchema = z.object({ t: z.string().nullable(), k: z.string(), p: z.string() });
-type Cursor = z.infer<typeof cursorSchema>;
+/** With a topic, oldest first (its history); across topics, newest first (what just happened). */
+export const orderOf = (query: EventsQuery): Order => query.order ?? (query.topic === undefined ? 'desc' : 'asc');
 
-const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+/** What a cursor is bound to: the same filters and order, or it is refused. */
+function filtersOf(query: EventsQuery): string {
+  const filters = [query.topic ?? null, query.source ?? null, query.since ?? null, query.until ?? null, orderOf(query)];
+  return createHash('sha256').update(JSON.stringify(filters)).digest('base64url').slice(0, 16);
+}
 
-function decodeCursor(text: string, topic: string | undefined): Cursor {
-  let cursor: Cursor;
+const cursorSchema = z.object({ f: z.string(), k: z.string().min(1).max(1024) });
+
+const encodeCursor = (query: EventsQuery, after: string) =>
+  Buffer.from(JSON.stringify({ f: filtersOf(query), k: after })).toString('base64url');
+
+function resumeAfterOf(query: EventsQuery): string | undefined {
+  if (query.cursor === undefined) return undefined;
+  let cursor: z.infer<typeof cursorSchema>;
   try {
-    cursor = cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    cursor = cursorSchema.parse(JSON.parse(Buffer.from(query.cursor, 'base64url').toString('utf8')));
   } catch {
     throw new InvalidQueryError('cursor is not valid; pass next_cursor from the previous page unchanged', [
       { path: 'cursor', message: 'not a cursor this API issued' },
     ]);
   }
-  if (cursor.t !== (topic ?? null)) {
-    throw new InvalidQueryError('cursor belongs to another query; keep the same topic while paging', [
-      { path: 'cursor', message: 'topic mismatch' },
+  if (cursor.f !== filtersOf(query)) {
+    throw new InvalidQueryError('cursor belongs to another query; keep topic, source, since, until and order the same while paging', [
+      { path: 'cursor', message: 'issued for other filters' },
     ]);
   }
-  return cursor;
+  return cursor.k;
+}
+
+/** The key range a page reads: since (inclusive) to until (exclusive), past the cursor. */
+export function rangeOf(query: EventsQuery, order: Order, after: string | undefined): KeyRange {
+  // A time key is "<timestamp>#<hash>", so "<since>" sorts just before the first key at `since`,
+  // and "<until>" just before the first key at `until`: inclusive bounds that make until exclusive.
+  let lower = query.since ?? lowestKey;
+  let upper = query.until ?? highestKey;
+  if (after !== undefined) {
+    if (order === 'asc' && after > lower) lower = after;
+    if (order === 'desc' && after < upper) upper = after;
+  }
+  return { lower, upper };
 }
 
 /**
- * One page of stored events. With a topic: that topic, oldest first. Without: the most recent
- * events across all topics, newest first, merged from each topic's timeline (topics come from
- * the counters, so no request scans the table).
+ * One page of stored events: merged from the timeline's lanes, at most `limit` events and at most
+ * limits.maxPageBytes of them, so a page of big events has fewer events and a cursor. No Scan, and
+ * the number of queries does not depend on the number of topics.
  */
-export async function readEventsPage(query: EventsQuery, reader: EventReader): Promise<EventsPage> {
-  const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.topic);
-  const wanted = query.limit + 1;
-  let entries: Array<TimelineEntry & { topic: string }>;
-  if (query.topic !== undefined) {
-    const topic = query.topic;
-    const bound = cursor ? { key: cursor.k, inclusive: false } : undefined;
-    entries = (await reader.timeline(topic, { order: 'asc', bound }, wanted)).map((e) => ({ ...e, topic }));
-  } else {
-    const topics = await reader.topics();
-    if (topics.length > limits.maxTopicsWithoutFilter) {
-      throw new InvalidQueryError(
-        `there are ${topics.length} topics; reading all of them at once is limited to ${limits.maxTopicsWithoutFilter}: pass ?topic=`,
-        [{ path: 'topic', message: `required when there are more than ${limits.maxTopicsWithoutFilter} topics` }],
-      );
-    }
-    // Newest first, ties broken by topic descending: after (k, p), topics below p may repeat k.
-    const perTopic = await mapLimited(topics, 32, async (topic) => {
-      const bound = cursor ? { key: cursor.k, inclusive: topic < cursor.p } : undefined;
-      return (await reader.timeline(topic, { order: 'desc', bound }, wanted)).map((e) => ({ ...e, topic }));
-    });
-    entries = perTopic.flat().sort((a, b) => compareDesc(a.timeKey, b.timeKey) || compareDesc(a.topic, b.topic));
-  }
-  const page = entries.slice(0, query.limit);
-  const last = page.at(-1);
-  const next_cursor =
-    entries.length > query.limit && last ? encodeCursor({ t: query.topic ?? null, k: last.timeKey, p: last.topic }) : null;
-  return { topic: query.topic ?? null, count: page.length, events: page.map((e) => e.event), next_cursor };
-}
-
-const compareDesc = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
-
-/** Like Promise.all over items.map(fn), with at most `width` calls in flight. */
-async function mapLimited<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
+export async function readEventsPage(query: EventsQuery, store: EventStore, signal?: AbortSignal): Promise<EventsPage> {
+  const order = orderOf(query);
+  const after = resumeAfterOf(query);
+  const range = rangeOf(query, order, after);
+  const empty = { topic: query.topic ?? null, count: 0, events: [], next_cursor: null };
+  if (range.lower > range.upper) return empty;
+  const lanes = store.lanes(query.topic, range, order, query.source, signal).map(
+    (lane): Lane => ({
+      // The cursor's own key is inside the inclusive range: it was on the previous page.
+      read: async (max) => {
+        const read = await lane.read(max);
+        return { ...read, entries: read.entries.filter((entry) => entry.key !== after) };
+      },
+    }),
+  );
+  const merged = await mergeLanes(lanes, order, {
+    limit: query.limit,
+    maxBytes: limits.maxPageBytes,
+    maxScanned: limits.maxEntriesScannedPerPage,
+  });
+  const bodies = await store.readEvents(
+    merged.entries.map((entry) => entry.id),
+    signal,
+  );
+  // An event whose retention expired between the index read and this one is gone: leave it out.
+  const events = merged.entries.flatMap((entry) => bodies.get(entry.id) ?? []);
+  return {
+    topic: query.topic ?? null,
+    count: events.length,
+    events,
+    next_cursor: merged.resumeAfter === undefined ? null : encodeCursor(query, merged.resumeAfter),
   };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
-  return results;
 }

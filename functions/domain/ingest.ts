@@ -1,33 +1,42 @@
-import { NotEnqueuedError } from '../shared/errors.ts';
 import { type PackedMessage, packEvents } from './envelope.ts';
+import { NotEnqueuedError } from './errors.ts';
 import type { LogEvent } from './event.ts';
 
+export interface SendResult {
+  /** Messages SQS did not take for a passing reason, after retries. */
+  failedIds: string[];
+  cause?: unknown;
+}
+
 export interface EventQueue {
-  /** Sends every message durably, retrying refusals; resolves with the ids still refused. */
-  sendAll(messages: PackedMessage[]): Promise<{ failedIds: string[] }>;
+  /** Sends every message durably, retrying refusals; resolves with those still refused. */
+  sendAll(messages: PackedMessage[], signal?: AbortSignal): Promise<SendResult>;
 }
 
 export interface IngestOptions {
   requestId: string;
   eventsPerMessage: number;
   eventsPerTransaction: number;
+  signal?: AbortSignal;
 }
 
 export interface IngestReceipt {
   accepted: number;
   requestId: string;
+  /** What was enqueued, to follow the events to their outcome (POST /publish?wait=). */
+  messages: PackedMessage[];
 }
 
 /** Packs validated events into messages and enqueues them; every event accepted is durably in SQS. */
 export async function ingest(events: LogEvent[], queue: EventQueue, options: IngestOptions): Promise<IngestReceipt> {
   const messages = packEvents(events, options);
-  const { failedIds } = await queue.sendAll(messages);
-  if (failedIds.length === 0) return { accepted: events.length, requestId: options.requestId };
+  const { failedIds, cause } = await queue.sendAll(messages, options.signal);
+  if (failedIds.length === 0) return { accepted: events.length, requestId: options.requestId, messages };
 
   const failed = new Set(failedIds);
   const notEnqueued = messages
     .filter((message) => failed.has(message.id))
-    .flatMap((message) => message.indexes)
+    .flatMap((message) => message.chunks.flat())
     .sort((a, b) => a - b)
     .map((index) => ({
       index,
@@ -40,5 +49,6 @@ export async function ingest(events: LogEvent[], queue: EventQueue, options: Ing
     notEnqueued,
     events.length - notEnqueued.length,
     options.requestId,
+    { cause },
   );
 }

@@ -1,4 +1,4 @@
-/** Input caps, documented in the README. Every one of them is enforced before anything is enqueued. */
+/** Input and output caps, documented in the README. Every input cap is enforced before anything is enqueued. */
 export const limits = {
   /** Request body, in bytes: below Lambda's 6 MB synchronous payload limit. */
   maxBodyBytes: 5 * 1024 * 1024,
@@ -6,13 +6,22 @@ export const limits = {
   maxEventsPerRequest: 5000,
   /** One event serialised as JSON: it must fit one SQS message (256 KiB) with its envelope. */
   maxEventBytes: 200 * 1024,
-  /** topic, event_id and source. */
+  /** topic, event_id and source, in UTF-16 code units as JavaScript counts them (at most 768 bytes of UTF-8). */
   maxFieldChars: 256,
   /** Nesting of objects and arrays inside payload. */
   maxPayloadDepth: 32,
   /** GET /events page size. */
   defaultPageSize: 50,
   maxPageSize: 1000,
-  /** GET /events without a topic merges every topic's timeline; past this many topics, ask for one. */
-  maxTopicsWithoutFilter: 2000,
+  /** Serialised events in one GET /events page: far below Lambda's 6 MB response limit. */
+  maxPageBytes: 4 * 1024 * 1024,
+  /** Index entries one GET /events request may read before it answers with what it found and a cursor. */
+  maxEntriesScannedPerPage: 20_000,
+  /** Topics listed in one GET /stats answer. */
+  defaultTopicsPerStatsPage: 100,
+  maxTopicsPerStatsPage: 1000,
+  /** Idempotency-Key, as Stripe and the IETF draft allow. */
+  maxIdempotencyKeyChars: 255,
+  /** POST /publish?wait=: longest read-your-writes wait, in seconds. */
+  maxWaitSeconds: 20,
 } as const;

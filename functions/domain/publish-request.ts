@@ -1,11 +1,5 @@
-import {
-  type ErrorDetail,
-  MalformedJsonError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../shared/errors.ts';
-import { eventSchema, type LogEvent } from './event.ts';
+import { type ErrorDetail, InvalidEventsError, MalformedBodyError, TooLargeError, UnsupportedMediaTypeError } from './errors.ts';
+import { eventSchema, type LogEvent, unknownFieldMessage } from './event.ts';
 import { limits } from './limits.ts';
 
 export interface RawRequest {
@@ -23,14 +17,14 @@ export function parsePublishRequest(request: RawRequest): LogEvent[] {
   const text = decodeBody(request);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > limits.maxBodyBytes) {
-    throw new PayloadTooLargeError(`request body is ${bytes} bytes; the limit is ${limits.maxBodyBytes}`);
+    throw new TooLargeError(`request body is ${bytes} bytes; the limit is ${limits.maxBodyBytes}`);
   }
   const items = eventsOf(parseJson(text));
   if (items.length === 0) {
-    throw new ValidationError('the request contains no events', [{ path: 'events', message: 'must contain at least one event' }]);
+    throw new InvalidEventsError('the request contains no events', [{ path: 'events', message: 'must contain at least one event' }]);
   }
   if (items.length > limits.maxEventsPerRequest) {
-    throw new PayloadTooLargeError(`the request has ${items.length} events; the limit is ${limits.maxEventsPerRequest}`);
+    throw new TooLargeError(`the request has ${items.length} events; the limit is ${limits.maxEventsPerRequest}`);
   }
   assertEventSizes(items);
   return validateAll(items);
@@ -45,13 +39,13 @@ function assertJsonContentType(contentType: string | undefined): void {
 
 function decodeBody({ body, isBase64Encoded }: RawRequest): string {
   if (body === null || body === '')
-    throw new MalformedJsonError('the request body is empty; send a JSON event, array or {"events": [...]}');
+    throw new MalformedBodyError('the request body is empty; send a JSON event, array or {"events": [...]}');
   if (!isBase64Encoded) return body;
   const bytes = Buffer.from(body, 'base64');
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new MalformedJsonError('the request body is not valid UTF-8');
+    throw new MalformedBodyError('the request body is not valid UTF-8');
   }
 }
 
@@ -60,19 +54,27 @@ function parseJson(text: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     const reason = error instanceof SyntaxError ? error.message : 'nesting too deep';
-    throw new MalformedJsonError(`the request body is not valid JSON: ${reason}`);
+    throw new MalformedBodyError(`the request body is not valid JSON: ${reason}`);
   }
 }
 
 function eventsOf(document: unknown): unknown[] {
   if (Array.isArray(document)) return document;
   if (document !== null && typeof document === 'object' && 'events' in document) {
-    const { events } = document as { events: unknown };
-    if (Array.isArray(events)) return events;
-    throw new ValidationError('"events" must be an array', [{ path: 'events', message: 'must be an array of events' }]);
+    const { events, ...others } = document as { events: unknown };
+    if (!Array.isArray(events))
+      throw new InvalidEventsError('"events" must be an array', [{ path: 'events', message: 'must be an array of events' }]);
+    const unknown = Object.keys(others);
+    if (unknown.length > 0) {
+      throw new InvalidEventsError(
+        `unknown field(s) beside "events": ${unknown.join(', ')}; nothing was enqueued`,
+        unknown.map((key) => ({ path: key, message: 'unknown field; the body is {"events": [...]} and nothing else' })),
+      );
+    }
+    return events;
   }
   if (document !== null && typeof document === 'object') return [document];
-  throw new ValidationError('the body must be an event, an array of events or {"events": [...]}', [
+  throw new InvalidEventsError('the body must be an event, an array of events or {"events": [...]}', [
     { path: '', message: `got ${document === null ? 'null' : typeof document}` },
   ]);
 }
@@ -89,7 +91,7 @@ function assertEventSizes(items: unknown[]): void {
       });
     }
   });
-  if (oversize.length > 0) throw new PayloadTooLargeError(`${oversize.length} event(s) exceed the size limit`, oversize);
+  if (oversize.length > 0) throw new TooLargeError(`${oversize.length} event(s) exceed the size limit`, oversize);
 }
 
 function validateAll(items: unknown[]): LogEvent[] {
@@ -103,11 +105,15 @@ function validateAll(items: unknown[]): LogEvent[] {
     }
     for (const issue of result.error.issues) {
       const field = issue.path.map(String).join('.');
-      problems.push({ index, path: `events[${index}]${field ? `.${field}` : ''}`, message: issue.message });
+      const at = `events[${index}]${field ? `.${field}` : ''}`;
+      // One detail per unknown field, named, so that a typo such as `paylaod` is plain to see.
+      if (issue.code === 'unrecognized_keys')
+        for (const key of issue.keys) problems.push({ index, path: `${at}.${key}`, message: unknownFieldMessage });
+      else problems.push({ index, path: at, message: issue.message });
     }
   });
   if (problems.length > 0) {
-    throw new ValidationError(
+    throw new InvalidEventsError(
       `${new Set(problems.map((p) => p.index)).size} of ${items.length} event(s) are invalid; nothing was enqueued`,
       problems,
     );

@@ -1,15 +1,28 @@
-export interface CounterRow {
-  /** Undefined for the rejected-messages counter, which belongs to no topic. */
-  topic?: string;
-  received: number;
-  uniqueProcessed: number;
-  duplicateDropped: number;
+import { z } from 'zod';
+import { type Counts, type CountsBody, toCountsBody } from './counts.ts';
+import { InvalidQueryError } from './errors.ts';
+import { limits } from './limits.ts';
+
+export interface Totals {
+  counts: Counts;
   rejected: number;
   lastProcessedAt?: string;
 }
 
-export interface CounterReader {
-  readCounters(): Promise<CounterRow[]>;
+/** Where a topic page stopped: topics are listed partition by partition, by name within each. */
+export interface TopicPosition {
+  partition: number;
+  topic: string;
+}
+
+export interface CounterStore {
+  readTotals(signal?: AbortSignal): Promise<Totals>;
+  readTopic(topic: string, signal?: AbortSignal): Promise<Counts | undefined>;
+  readTopicPage(
+    limit: number,
+    after: TopicPosition | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ topics: Array<[string, Counts]>; next?: TopicPosition }>;
 }
 
 export interface QueueDepth {
@@ -18,65 +31,111 @@ export interface QueueDepth {
   dead_letter: number;
 }
 
-export interface TopicStats {
-  received: number;
-  unique_processed: number;
-  duplicate_dropped: number;
-}
-
-export interface Stats {
-  received: number;
-  unique_processed: number;
-  duplicate_dropped: number;
+export interface Stats extends CountsBody {
   rejected: number;
-  topics: Record<string, TopicStats>;
+  topics: Record<string, CountsBody>;
+  /** Set when more topics follow: pass it as topics_cursor. */
+  topics_next_cursor: string | null;
   queue: QueueDepth;
   started_at: string | null;
   uptime_seconds: number;
   last_processed_at: string | null;
 }
 
-/** Sums sharded counter rows into the totals and per-topic figures. */
-export function summariseStats(rows: CounterRow[], queue: QueueDepth, startedAt: Date | undefined, now: Date): Stats {
-  const stats: Stats = {
-    received: 0,
-    unique_processed: 0,
-    duplicate_dropped: 0,
-    rejected: 0,
-    topics: {},
-    queue,
-    started_at: startedAt?.toISOString() ?? null,
-    uptime_seconds: startedAt ? Math.max(0, Math.floor((now.getTime() - startedAt.getTime()) / 1000)) : 0,
-    last_processed_at: null,
-  };
-  const byTopic = new Map<string, TopicStats>();
-  for (const row of rows) {
-    stats.rejected += row.rejected;
-    if (row.lastProcessedAt && (stats.last_processed_at === null || row.lastProcessedAt > stats.last_processed_at)) {
-      stats.last_processed_at = row.lastProcessedAt;
-    }
-    if (row.topic === undefined) continue;
-    stats.received += row.received;
-    stats.unique_processed += row.uniqueProcessed;
-    stats.duplicate_dropped += row.duplicateDropped;
-    const topic = byTopic.get(row.topic) ?? { received: 0, unique_processed: 0, duplicate_dropped: 0 };
-    topic.received += row.received;
-    topic.unique_processed += row.uniqueProcessed;
-    topic.duplicate_dropped += row.duplicateDropped;
-    byTopic.set(row.topic, topic);
+export const statsQuerySchema = z.strictObject(
+  {
+    topic: z.string().min(1).max(limits.maxFieldChars).optional(),
+    topics_limit: z
+      .string()
+      .regex(/^\d{1,4}$/, `must be a whole number from 0 to ${limits.maxTopicsPerStatsPage}`)
+      .transform(Number)
+      .pipe(z.number().max(limits.maxTopicsPerStatsPage, `must be at most ${limits.maxTopicsPerStatsPage}`))
+      .default(limits.defaultTopicsPerStatsPage),
+    topics_cursor: z.string().min(1).max(2048).optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown query parameter' : undefined) },
+);
+
+export type StatsQuery = z.output<typeof statsQuerySchema>;
+
+export function parseStatsQuery(params: Record<string, string | undefined> | null): StatsQuery {
+  const result = statsQuerySchema.safeParse(params ?? {});
+  if (result.success) return result.data;
+  const details = result.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: key, message: issue.message }))
+      : [{ path: issue.path.join('.'), message: issue.message }],
+  );
+  throw new InvalidQueryError('invalid query parameters', details);
+}
+
+const positionSchema = z.object({ partition: z.number().int().min(0), topic: z.string() });
+
+const encodePosition = (position: TopicPosition) => Buffer.from(JSON.stringify(position)).toString('base64url');
+
+function decodePosition(text: string): TopicPosition {
+  try {
+    return positionSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+  } catch {
+    throw new InvalidQueryError('topics_cursor is not valid; pass topics_next_cursor from the previous answer unchanged', [
+      { path: 'topics_cursor', message: 'not a cursor this API issued' },
+    ]);
   }
-  for (const topic of [...byTopic.keys()].sort()) stats.topics[topic] = byTopic.get(topic)!;
-  return stats;
 }
 
 export interface StatsSources {
-  counters: CounterReader;
-  queueDepth: () => Promise<QueueDepth>;
-  startedAt: () => Promise<Date | undefined>;
+  counters: CounterStore;
+  queueDepth: (signal?: AbortSignal) => Promise<QueueDepth>;
+  startedAt: (signal?: AbortSignal) => Promise<Date | undefined>;
   now?: () => Date;
 }
 
-export async function readStats(sources: StatsSources): Promise<Stats> {
-  const [rows, queue, startedAt] = await Promise.all([sources.counters.readCounters(), sources.queueDepth(), sources.startedAt()]);
-  return summariseStats(rows, queue, startedAt, (sources.now ?? (() => new Date()))());
+/**
+ * Totals, the queue and one page of topics (or the one topic asked for). The totals never need
+ * the topic items, so /stats costs the same with ten topics or a million.
+ */
+export async function readStats(query: StatsQuery, sources: StatsSources, signal?: AbortSignal): Promise<Stats> {
+  const topicsRead = async (): Promise<{ topics: Array<[string, Counts]>; next?: TopicPosition }> => {
+    if (query.topic !== undefined) {
+      const counts = await sources.counters.readTopic(query.topic, signal);
+      return { topics: counts ? [[query.topic, counts]] : [] };
+    }
+    if (query.topics_limit === 0) return { topics: [] };
+    const after = query.topics_cursor === undefined ? undefined : decodePosition(query.topics_cursor);
+    return sources.counters.readTopicPage(query.topics_limit, after, signal);
+  };
+  const [totals, page, queue, startedAt] = await Promise.all([
+    sources.counters.readTotals(signal),
+    topicsRead(),
+    sources.queueDepth(signal),
+    sources.startedAt(signal),
+  ]);
+  const now = (sources.now ?? (() => new Date()))();
+  return {
+    ...toCountsBody(totals.counts),
+    rejected: totals.rejected,
+    topics: Object.fromEntries(page.topics.map(([topic, counts]) => [topic, toCountsBody(counts)])),
+    topics_next_cursor: page.next ? encodePosition(page.next) : null,
+    queue,
+    started_at: startedAt?.toISOString() ?? null,
+    uptime_seconds: startedAt ? Math.max(0, Math.floor((now.getTime() - startedAt.getTime()) / 1000)) : 0,
+    last_processed_at: totals.lastProcessedAt ?? null,
+  };
+}
+
+/**
+ * Remembers a lookup's answer once it has one. A failure is never remembered: the next call asks
+ * again, so one failed call cannot break every later request of a container.
+ */
+export function rememberSuccess<T>(lookup: (signal?: AbortSignal) => Promise<T>): (signal?: AbortSignal) => Promise<T> {
+  let remembered: Promise<T> | undefined;
+  return (signal) => {
+    if (remembered) return remembered;
+    const attempt = lookup(signal);
+    remembered = attempt;
+    attempt.catch(() => {
+      if (remembered === attempt) remembered = undefined;
+    });
+    return attempt;
+  };
 }

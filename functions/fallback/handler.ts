@@ -1,5 +1,4 @@
-import { NotFoundError } from '../shared/errors.ts';
-import { httpHandler } from '../shared/http.ts';
+import { httpHandler, NotFoundError } from '../shared/http.ts';
 
 const endpoints = ['POST /publish', 'GET /events', 'GET /stats', 'GET /health'];
 const anyMethod = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];

@@ -10,7 +10,7 @@ import { headerOf, httpHandler, reply } from '../shared/http.ts';
 const { QUEUE_URL, EVENTS_PER_MESSAGE, EVENTS_PER_TRANSACTION, FAULT_INJECTION } = config();
 const queue = new SqsEventQueue(sqsClient(), QUEUE_URL, FAULT_INJECTION === 'on' ? { refuse: (message) => injectedRefusal(message) } : {});
 
-export const handler = httpHandler(['POST'], async (event) => {
+export const handler = httpHandler(['POST'], async (event, { signal }) => {
   const events = parsePublishRequest({
     body: event.body,
     isBase64Encoded: event.isBase64Encoded,
@@ -20,6 +20,7 @@ export const handler = httpHandler(['POST'], async (event) => {
     requestId: randomUUID(),
     eventsPerMessage: EVENTS_PER_MESSAGE,
     eventsPerTransaction: EVENTS_PER_TRANSACTION,
+    signal,
   });
   return reply(202, { status: 'accepted', accepted: receipt.accepted, request_id: receipt.requestId });
 });

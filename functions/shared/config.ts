@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maxEventsPerChunk } from '../domain/chunks.ts';
 
 const positiveInt = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -15,11 +16,10 @@ const configSchema = z
     // Packing: how many events travel in one SQS message, and how many share one transaction.
     // Setting both to 1 reproduces the naive one-event-per-message design.
     EVENTS_PER_MESSAGE: positiveInt(1, 1000, 100),
-    EVENTS_PER_TRANSACTION: positiveInt(1, 97, 97),
+    // Distinct events per transaction (publish fixes each message's chunks, see domain/chunks.ts).
+    EVENTS_PER_TRANSACTION: positiveInt(1, maxEventsPerChunk, maxEventsPerChunk),
+    // Counter shards summed on read; only raise it on a live table.
     COUNTER_SHARDS: positiveInt(1, 64, 8),
-    // Counter items per shard that topics are spread over: 1 keeps a transaction's counters in one
-    // write; raise it with thousands of topics so that no counter item grows past a few KB.
-    COUNTER_TOPIC_GROUPS: positiveInt(1, 256, 1),
     // Read the chunk's marker and events before the transaction, so that known duplicates and
     // redeliveries cost a cheap read instead of a cancelled transaction.
     PEEK_BEFORE_WRITE: z.enum(['on', 'off']).default('on'),

@@ -1,6 +1,20 @@
 import middy, { type MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { AppError, MethodNotAllowedError } from './errors.ts';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import {
+  DeadlineError,
+  DependencyError,
+  type DomainError,
+  IdempotencyInProgressError,
+  IdempotencyKeyReusedError,
+  InvalidEventsError,
+  InvalidHeaderError,
+  InvalidQueryError,
+  MalformedBodyError,
+  NotEnqueuedError,
+  TooLargeError,
+  UnsupportedMediaTypeError,
+} from '../domain/errors.ts';
+import { deadlineSignal } from './deadline.ts';
 import { logger } from './logger.ts';
 
 export interface HttpReply {
@@ -9,7 +23,13 @@ export interface HttpReply {
   headers?: Record<string, string>;
 }
 
-export type HttpFn = (event: APIGatewayProxyEvent) => Promise<HttpReply>;
+export interface RequestScope {
+  /** Aborts shortly before the function's timeout: pass it to every dependency call. */
+  signal: AbortSignal;
+  context: Context;
+}
+
+export type HttpFn = (event: APIGatewayProxyEvent, scope: RequestScope) => Promise<HttpReply>;
 
 export const reply = (status: number, body: unknown, headers?: Record<string, string>): HttpReply => ({ status, body, headers });
 
@@ -19,28 +39,84 @@ const toResult = ({ status, body, headers }: HttpReply): APIGatewayProxyResult =
   body: JSON.stringify(body),
 });
 
-export const headerOf = (event: APIGatewayProxyEvent, name: string): string | undefined => {
+export const headerOf = (event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined => {
   const wanted = name.toLowerCase();
   const entry = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === wanted);
   return entry?.[1] ?? undefined;
 };
 
-/** The one place errors become HTTP responses. Errors below 500 say what went wrong; anything else is a generic 500. */
+/** No endpoint at this path. */
+export class NotFoundError extends Error {}
+
+/** The path exists, not with this method. */
+export class MethodNotAllowedError extends Error {
+  readonly allow: string[];
+
+  constructor(message: string, allow: string[]) {
+    super(message);
+    this.allow = allow;
+  }
+}
+
+interface Mapping {
+  status: number;
+  code: string;
+}
+
+/** The one table from what went wrong to an HTTP status and an error code. */
+const mappings: Array<[abstract new (...args: never[]) => Error, Mapping]> = [
+  [MalformedBodyError, { status: 400, code: 'malformed_json' }],
+  [InvalidQueryError, { status: 400, code: 'invalid_query' }],
+  [InvalidHeaderError, { status: 400, code: 'invalid_header' }],
+  [NotFoundError, { status: 404, code: 'not_found' }],
+  [MethodNotAllowedError, { status: 405, code: 'method_not_allowed' }],
+  [IdempotencyInProgressError, { status: 409, code: 'idempotency_request_in_progress' }],
+  [TooLargeError, { status: 413, code: 'payload_too_large' }],
+  [UnsupportedMediaTypeError, { status: 415, code: 'unsupported_media_type' }],
+  [InvalidEventsError, { status: 422, code: 'validation_failed' }],
+  [IdempotencyKeyReusedError, { status: 422, code: 'idempotency_key_reused' }],
+  [NotEnqueuedError, { status: 503, code: 'not_enqueued' }],
+  [DeadlineError, { status: 503, code: 'timed_out' }],
+];
+
+/** Turns any error into a response. Errors a client caused say what went wrong; anything else is a generic 500, logged once with its cause. */
+export function toErrorReply(thrown: unknown): HttpReply {
+  // A dependency call cancelled by the request's deadline signal.
+  const error = isAbort(thrown) ? new DeadlineError('the request ran out of time; retry it', [], { cause: thrown }) : thrown;
+  const mapping = mappings.find(([type]) => error instanceof type)?.[1];
+  if (!mapping || error instanceof DependencyError) {
+    logger.error('request failed', { error: describe(error) });
+    return reply(500, { error: 'internal_error', message: 'an unexpected error occurred; it has been logged', details: [] });
+  }
+  const failure = error as Error & Partial<DomainError>;
+  const body: Record<string, unknown> = { error: mapping.code, message: failure.message, details: failure.details ?? [] };
+  const headers: Record<string, string> = {};
+  if (mapping.status >= 500) {
+    logger.warn('request failed', { code: mapping.code, error: describe(error) });
+    headers['Retry-After'] = '1';
+  }
+  if (error instanceof NotEnqueuedError) Object.assign(body, { accepted: error.accepted, request_id: error.requestId });
+  if (error instanceof MethodNotAllowedError) headers.Allow = error.allow.join(', ');
+  return reply(mapping.status, body, headers);
+}
+
+const isAbort = (error: unknown) => error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+
+/** An error and its causes, as plain data for a log line. */
+export function describe(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  return {
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    ...(error.cause === undefined ? {} : { cause: describe(error.cause) }),
+  };
+}
+
 function errorsToJson(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
     onError: async (request) => {
-      const error = request.error;
-      if (error instanceof AppError) {
-        if (error.status >= 500) logger.warn('request failed', { code: error.code, message: error.message });
-        request.response = toResult(
-          reply(error.status, { error: error.code, message: error.message, details: error.details, ...error.extra }, error.headers),
-        );
-        return;
-      }
-      logger.error('unexpected error', error as Error);
-      request.response = toResult(
-        reply(500, { error: 'internal_error', message: 'an unexpected error occurred; it has been logged', details: [] }),
-      );
+      request.response = toResult(toErrorReply(request.error));
     },
   };
 }
@@ -49,18 +125,18 @@ function allowMethods(methods: string[]): MiddlewareObj<APIGatewayProxyEvent, AP
   return {
     before: async (request) => {
       const method = request.event.httpMethod?.toUpperCase();
-      if (!methods.includes(method)) {
-        throw new MethodNotAllowedError(`${method} is not allowed on ${request.event.path}; use ${methods.join(', ')}`, [], {
-          Allow: methods.join(', '),
-        });
-      }
+      if (!methods.includes(method))
+        throw new MethodNotAllowedError(`${method} is not allowed on ${request.event.path}; use ${methods.join(', ')}`, methods);
     },
   };
 }
+
+/** Stop this long before the function's timeout, to answer instead of being cut off. */
+const deadlineMarginMs = 1000;
 
 /** Every HTTP function: method check, then the handler, with errors mapped to JSON. */
 export const httpHandler = (methods: string[], fn: HttpFn) =>
   middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(errorsToJson())
     .use(allowMethods(methods))
-    .handler(async (event) => toResult(await fn(event)));
+    .handler(async (event, context) => toResult(await fn(event, { signal: deadlineSignal(context, deadlineMarginMs), context })));

@@ -1,24 +1,20 @@
-import { DynamoDbReads } from '../adapters/dynamo-reads.ts';
+import { DynamoDbCounterStore } from '../adapters/dynamo-counters.ts';
 import { SqsDepth } from '../adapters/sqs-depth.ts';
-import { readStats } from '../domain/stats.ts';
+import { parseStatsQuery, readStats, rememberSuccess } from '../domain/stats.ts';
 import { dynamoClient } from '../shared/clients/dynamo.ts';
 import { sqsClient } from '../shared/clients/sqs.ts';
 import { config } from '../shared/config.ts';
 import { httpHandler, reply } from '../shared/http.ts';
 
-const { EVENTS_TABLE, LEDGER_TABLE, COUNTER_SHARDS, QUEUE_URL, DLQ_URL } = config();
-const reads = new DynamoDbReads(dynamoClient(), { eventsTable: EVENTS_TABLE, ledgerTable: LEDGER_TABLE, counterShards: COUNTER_SHARDS });
+const { LEDGER_TABLE, COUNTER_SHARDS, QUEUE_URL, DLQ_URL } = config();
+const counters = new DynamoDbCounterStore(dynamoClient(), { ledgerTable: LEDGER_TABLE, counterShards: COUNTER_SHARDS });
 const depth = new SqsDepth(sqsClient(), { queueUrl: QUEUE_URL, deadLetterUrl: DLQ_URL });
 // The ledger table is created with the stack, so its creation time is when this deployment started.
-let startedAt: Promise<Date | undefined> | undefined;
+const startedAt = rememberSuccess((signal) => counters.tableCreatedAt(signal));
 
-export const handler = httpHandler(['GET'], async () =>
+export const handler = httpHandler(['GET'], async (event, { signal }) =>
   reply(
     200,
-    await readStats({
-      counters: reads,
-      queueDepth: () => depth.read(),
-      startedAt: () => (startedAt ??= reads.tableCreatedAt(LEDGER_TABLE)),
-    }),
+    await readStats(parseStatsQuery(event.queryStringParameters), { counters, queueDepth: (s) => depth.read(s), startedAt }, signal),
   ),
 );

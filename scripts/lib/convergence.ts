@@ -1,16 +1,12 @@
+import pMap from 'p-map';
+import type { CountsBody } from '../../functions/domain/counts.ts';
+import type { Stats } from '../../functions/domain/stats.ts';
 import type { WorkloadEvent } from './workload.ts';
 
 export const countKeys = ['received', 'unique_processed', 'duplicate_dropped'] as const;
-export type Counts = Record<(typeof countKeys)[number], number>;
 
-export interface StatsBody extends Counts {
-  rejected: number;
-  topics: Record<string, Counts>;
-  queue: { visible: number; in_flight: number; dead_letter: number };
-}
-
-export interface Expected extends Counts {
-  topics: Record<string, Counts>;
+export interface Expected extends CountsBody {
+  topics: Record<string, CountsBody>;
 }
 
 /** What /stats must show, as deltas, once the accepted events are processed (all of them new). */
@@ -32,14 +28,57 @@ export function expectedFrom(accepted: WorkloadEvent[]): Expected {
   return expected;
 }
 
-export async function fetchStats(baseUrl: string): Promise<StatsBody> {
-  const response = await fetch(`${baseUrl}/stats`);
-  if (!response.ok) throw new Error(`GET /stats answered ${response.status}`);
-  return (await response.json()) as StatsBody;
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`GET ${new URL(url).pathname} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
 }
 
-const zero: Counts = { received: 0, unique_processed: 0, duplicate_dropped: 0 };
-const minus = (a: Counts = zero, b: Counts = zero): Counts => ({
+/** Totals and the queue, without a topic page. */
+export const fetchStats = (baseUrl: string): Promise<Stats> => getJson<Stats>(`${baseUrl}/stats?topics_limit=0`);
+
+/** These topics' counters (zero for a topic not seen yet): one by one when few, else by paging through every topic once. */
+export async function fetchTopicCounts(baseUrl: string, topics: string[]): Promise<Record<string, CountsBody>> {
+  const zero = (): CountsBody => ({ received: 0, unique_processed: 0, duplicate_dropped: 0 });
+  const counts: Record<string, CountsBody> = {};
+  if (topics.length <= 64) {
+    await pMap(
+      topics,
+      async (topic) => {
+        const stats = await getJson<Stats>(`${baseUrl}/stats?topic=${encodeURIComponent(topic)}`);
+        counts[topic] = stats.topics[topic] ?? zero();
+      },
+      { concurrency: 8 },
+    );
+    return counts;
+  }
+  const wanted = new Set(topics);
+  let cursor: string | null = null;
+  do {
+    const page: Stats = await getJson<Stats>(
+      `${baseUrl}/stats?topics_limit=1000${cursor ? `&topics_cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    for (const [topic, topicCounts] of Object.entries(page.topics)) if (wanted.has(topic)) counts[topic] = topicCounts;
+    cursor = page.topics_next_cursor;
+  } while (cursor);
+  for (const topic of topics) counts[topic] ??= zero();
+  return counts;
+}
+
+export interface Snapshot {
+  totals: Stats;
+  topics: Record<string, CountsBody>;
+}
+
+export const topicsOf = (requests: WorkloadEvent[][]) => [...new Set(requests.flat().map((event) => event.topic))];
+
+/** Totals and these topics' counters, to compare against later. */
+export async function snapshot(baseUrl: string, topics: string[]): Promise<Snapshot> {
+  const [totals, topicCounts] = await Promise.all([fetchStats(baseUrl), fetchTopicCounts(baseUrl, topics)]);
+  return { totals, topics: topicCounts };
+}
+
+const minus = (a: CountsBody, b: CountsBody): CountsBody => ({
   received: a.received - b.received,
   unique_processed: a.unique_processed - b.unique_processed,
   duplicate_dropped: a.duplicate_dropped - b.duplicate_dropped,
@@ -51,7 +90,7 @@ export interface DrainResult {
   drainMs: number;
   observed: Expected;
   mismatches: string[];
-  final: StatsBody;
+  final: Stats;
 }
 
 /**
@@ -60,7 +99,7 @@ export interface DrainResult {
  */
 export async function waitForConvergence(
   baseUrl: string,
-  before: StatsBody,
+  before: Snapshot,
   expected: Expected,
   options: {
     timeoutMs: number;
@@ -71,16 +110,17 @@ export async function waitForConvergence(
   },
 ): Promise<DrainResult> {
   const started = performance.now();
-  let final = before;
-  let timedOut = false;
   const ownTopics = Object.keys(expected.topics);
-  const receivedSince = (stats: StatsBody) =>
-    options.scope === 'topics'
-      ? ownTopics.reduce((sum, topic) => sum + (stats.topics[topic]?.received ?? 0) - (before.topics[topic]?.received ?? 0), 0)
-      : stats.received - before.received;
+  let final = before.totals;
+  let timedOut = false;
+  const receivedSince = async (stats: Stats) => {
+    if (options.scope !== 'topics') return stats.received - before.totals.received;
+    const now = await fetchTopicCounts(baseUrl, ownTopics);
+    return ownTopics.reduce((sum, topic) => sum + now[topic]!.received - before.topics[topic]!.received, 0);
+  };
   for (;;) {
     final = await fetchStats(baseUrl);
-    const received = receivedSince(final);
+    const received = await receivedSince(final);
     options.onProgress?.(received);
     const empty = final.queue.visible + final.queue.in_flight === 0;
     if (received >= expected.received && empty) break;
@@ -91,12 +131,11 @@ export async function waitForConvergence(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
   }
   const drainMs = performance.now() - started;
-  const observed: Expected = { ...minus(final, before), topics: {} };
-  for (const topic of ownTopics) observed.topics[topic] = minus(final.topics[topic], before.topics[topic]);
+  const after = await fetchTopicCounts(baseUrl, ownTopics);
+  const observed: Expected = { ...minus(final, before.totals), topics: {} };
+  for (const topic of ownTopics) observed.topics[topic] = minus(after[topic]!, before.topics[topic]!);
   if (options.scope === 'topics') {
-    for (const key of countKeys) {
-      observed[key] = ownTopics.reduce((sum, topic) => sum + observed.topics[topic]![key], 0);
-    }
+    for (const key of countKeys) observed[key] = ownTopics.reduce((sum, topic) => sum + observed.topics[topic]![key], 0);
   }
   const mismatches: string[] = [];
   for (const key of countKeys) {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type Counts, countKeys, fetchStats } from './convergence.ts';
+import type { CountsBody } from '../../functions/domain/counts.ts';
+import { countKeys, fetchStats, fetchTopicCounts } from './convergence.ts';
 
 const started = Date.now();
 export const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
@@ -33,12 +34,11 @@ export async function publish(baseUrl: string, events: unknown[]): Promise<strin
 export async function topicCounts(
   baseUrl: string,
   topic: string,
-): Promise<Counts & { queue: { visible: number; in_flight: number; dead_letter: number } }> {
-  const stats = await fetchStats(baseUrl);
-  const counts = stats.topics[topic] ?? { received: 0, unique_processed: 0, duplicate_dropped: 0 };
-  return { ...counts, queue: stats.queue };
+): Promise<CountsBody & { queue: { visible: number; in_flight: number; dead_letter: number } }> {
+  const [stats, counts] = await Promise.all([fetchStats(baseUrl), fetchTopicCounts(baseUrl, [topic])]);
+  return { ...counts[topic]!, queue: stats.queue };
 }
 
-export const describeCounts = (c: Counts) => `received ${c.received}, unique ${c.unique_processed}, duplicates ${c.duplicate_dropped}`;
+export const describeCounts = (c: CountsBody) => `received ${c.received}, unique ${c.unique_processed}, duplicates ${c.duplicate_dropped}`;
 
-export const sameCounts = (a: Counts, b: Counts) => countKeys.every((key) => a[key] === b[key]);
+export const sameCounts = (a: CountsBody, b: CountsBody) => countKeys.every((key) => a[key] === b[key]);

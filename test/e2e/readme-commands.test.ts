@@ -40,7 +40,8 @@ describe('README: Poke it by hand', () => {
       encoding: 'utf8',
       timeout: 60_000,
     });
-    if (command.includes('get-item') || command.includes('by-time')) expect(output).toContain('auth.login');
+    if (command.includes('get-item')) expect(output).toContain('auth.login');
+    if (command.includes('dynamodb query')) expect(JSON.parse(output)).toHaveProperty('Items');
     if (command.includes('get-queue-attributes')) expect(output).toContain('RedrivePolicy');
     if (command.includes('lambda invoke')) expect(output).toMatch(/"statusCode": ?200/);
     if (command.startsWith('curl')) expect(() => JSON.parse(output)).not.toThrow();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
-import { publish, stats, topicSettled } from '../support/api.ts';
+import { publish, stats, topicCounts, topicSettled } from '../support/api.ts';
 import { invokeProcess, sqsRecord } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
 import { eventually } from '../support/poll.ts';
@@ -14,7 +14,7 @@ describe('redelivery', () => {
     const record = sqsRecord(message!.body);
     await invokeProcess([record]);
     await invokeProcess([{ ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } }]);
-    const counters = await eventually(async () => (await stats()).topics[topic], 'the counters');
+    const counters = await eventually(async () => await topicCounts(topic), 'the counters');
     expect(counters).toEqual({ received: 4, unique_processed: 3, duplicate_dropped: 1 });
   });
 
@@ -23,12 +23,12 @@ describe('redelivery', () => {
     const crashing = makeEvent({ topic, payload: { _idemlog_fault: { mode: 'crash_after_write', times: 1 } } });
     expect((await publish([crashing, makeEvent({ topic })])).status).toBe(202);
     // The first delivery commits then fails: the counters already show it while SQS still holds the message.
-    await eventually(async () => ((await stats()).topics[topic]?.received === 2 ? true : undefined), 'the first delivery to commit');
+    await eventually(async () => ((await topicCounts(topic))?.received === 2 ? true : undefined), 'the first delivery to commit');
     // After the visibility timeout SQS delivers it again (receive count 2); the marker makes that a no-op.
     const settled = await eventually(
       async () => {
         const current = await stats();
-        return current.queue.visible + current.queue.in_flight === 0 ? current.topics[topic] : undefined;
+        return current.queue.visible + current.queue.in_flight === 0 ? await topicCounts(topic) : undefined;
       },
       'the redelivery to be acknowledged',
       120_000,

@@ -1,37 +1,52 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbCounterStore } from '../../functions/adapters/dynamo-counters.ts';
+import { DynamoDbEventStore } from '../../functions/adapters/dynamo-events.ts';
 import { DynamoDbLedger } from '../../functions/adapters/dynamo-ledger.ts';
-import { DynamoDbReads } from '../../functions/adapters/dynamo-reads.ts';
 import { buildWrite } from '../../functions/domain/consume.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
+import { parseEventsQuery, readEventsPage } from '../../functions/domain/events-page.ts';
 import { stack } from '../support/api.ts';
 import { dynamo } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
 
 const ledger = new DynamoDbLedger(dynamo, { eventsTable: stack.eventsTable, ledgerTable: stack.ledgerTable, retentionDays: 0 });
-const reads = new DynamoDbReads(dynamo, { eventsTable: stack.eventsTable, ledgerTable: stack.ledgerTable, counterShards: 8 });
+const events = new DynamoDbEventStore(dynamo, stack.eventsTable);
+const counters = new DynamoDbCounterStore(dynamo, { ledgerTable: stack.ledgerTable, counterShards: 8 });
 const topic = uniqueTopic('reads');
 const seconds = [5, 1, 9, 3, 7, 2, 8, 0, 6, 4];
+const page = async (params: Record<string, string>) =>
+  (await readEventsPage(parseEventsQuery(params), events)).events.map((e) => e.event_id);
 
 beforeAll(async () => {
-  const events = seconds.map((s) => eventSchema.parse(makeEvent({ topic, event_id: `e${s}`, timestamp: `2026-11-22T10:00:0${s}Z` })));
-  await ledger.commitChunk(buildWrite({ markerId: `${topic}#0`, deliveryId: topic, events }, 0, new Set()));
+  const stored = seconds.map((s) =>
+    eventSchema.parse(makeEvent({ topic, event_id: `e${s}`, timestamp: `2026-11-22T10:00:0${s}Z`, source: s % 2 ? 'odd' : 'even' })),
+  );
+  // Two chunks on two shards, so the topic has counters on two shards and events on many lanes.
+  await ledger.commit(buildWrite({ markerId: `${topic}#0`, events: stored.slice(0, 5) }, topic, 0, new Set()));
+  await ledger.commit(buildWrite({ markerId: `${topic}#1`, events: stored.slice(5) }, topic, 1, new Set()));
 });
 
-describe('DynamoDbReads against the emulator', () => {
-  it('reads a topic in timestamp order through the by-time index, with an exact limit', async () => {
-    const page = await reads.timeline(topic, { order: 'asc' }, 4);
-    expect(page.map((e) => e.event.event_id)).toEqual(['e0', 'e1', 'e2', 'e3']);
-    const newest = await reads.timeline(topic, { order: 'desc' }, 3);
-    expect(newest.map((e) => e.event.event_id)).toEqual(['e9', 'e8', 'e7']);
+describe('the read adapters against the emulator', () => {
+  it('read a topic in time order from its lanes, with an exact limit, both ways', async () => {
+    expect(await page({ topic, limit: '4' })).toEqual(['e0', 'e1', 'e2', 'e3']);
+    expect(await page({ topic, limit: '3', order: 'desc' })).toEqual(['e9', 'e8', 'e7']);
   });
 
-  it('continues after a bound', async () => {
-    const first = await reads.timeline(topic, { order: 'asc' }, 2);
-    const next = await reads.timeline(topic, { order: 'asc', bound: { key: first.at(-1)!.timeKey, inclusive: false } }, 100);
-    expect(next.map((e) => e.event.event_id)).toEqual(['e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9']);
+  it('honour since, until and source in the queries themselves', async () => {
+    expect(await page({ topic, since: '2026-11-22T10:00:03Z', until: '2026-11-22T10:00:07Z' })).toEqual(['e3', 'e4', 'e5', 'e6']);
+    expect(await page({ topic, source: 'odd' })).toEqual(['e1', 'e3', 'e5', 'e7', 'e9']);
   });
 
-  it('lists the topic among the counters', async () => {
-    expect(await reads.topics()).toContain(topic);
+  it('sum a topic’s counters over its shards, and find it among the topic pages', async () => {
+    expect(await counters.readTopic(topic)).toEqual({ received: 10, unique: 10, duplicates: 0 });
+    const seen = new Map<string, number>();
+    let after: Awaited<ReturnType<typeof counters.readTopicPage>>['next'];
+    do {
+      const result = await counters.readTopicPage(50, after);
+      expect(result.topics.length).toBeLessThanOrEqual(50);
+      for (const [name, counts] of result.topics) seen.set(name, (seen.get(name) ?? 0) + counts.received);
+      after = result.next;
+    } while (after);
+    expect(seen.get(topic)).toBe(10);
   });
 });

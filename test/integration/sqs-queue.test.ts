@@ -28,8 +28,8 @@ describe('SqsEventQueue against the emulator', () => {
         new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
       );
       for (const message of Messages) {
-        const read = readMessage(message.Body!, message.MessageId!, 97);
-        if (read.ok) for (const event of read.envelope.events) received.add(event.event_id);
+        const read = readMessage(message.Body!, message.MessageId!);
+        if (read.ok) for (const event of read.delivery.chunks.flatMap((chunk) => chunk.events)) received.add(event.event_id);
       }
     }
     expect(received).toEqual(new Set(events.map((e) => e.event_id)));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
-import { stats } from '../support/api.ts';
+import { topicCounts } from '../support/api.ts';
 import { invokeProcess, sqsRecord } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
 import { expectPublishedOnce, publishFromClients } from '../support/load.ts';
@@ -27,7 +27,7 @@ describe('F3 concurrent deliveries of the same event', () => {
     );
     const replies = await Promise.all(records.map((record) => invokeProcess([record])));
     expect(replies.flatMap((r) => r.batchItemFailures)).toEqual([]);
-    const counters = await eventually(async () => (await stats()).topics[topic], 'the counters');
+    const counters = await eventually(async () => await topicCounts(topic), 'the counters');
     expect(counters).toEqual({ received: deliveries, unique_processed: 1, duplicate_dropped: deliveries - 1 });
   });
 });

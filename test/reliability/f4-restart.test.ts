@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectedFrom, fetchStats, waitForConvergence } from '../../scripts/lib/convergence.ts';
+import { expectedFrom, fetchStats, snapshot, topicsOf, waitForConvergence } from '../../scripts/lib/convergence.ts';
 import { runLoad } from '../../scripts/lib/load.ts';
 import { projectRoot, type StackInfo } from '../../scripts/lib/stack.ts';
 import { buildWorkload } from '../../scripts/lib/workload.ts';
@@ -41,8 +41,6 @@ describe('F4 emulator restart with persistence, in the middle of a load', () => 
     });
     expect(deployed.status).toBe(0);
     const stack = JSON.parse(readFileSync(stackFile, 'utf8')) as StackInfo;
-    const before = await fetchStats(stack.apiUrl);
-
     const workload = buildWorkload({
       events: 6000,
       duplicateRatio: 0.3,
@@ -52,6 +50,7 @@ describe('F4 emulator restart with persistence, in the middle of a load', () => 
       seed: 4,
       runId: `f4${Date.now().toString(36)}`,
     });
+    const before = await snapshot(stack.apiUrl, topicsOf(workload.requests));
     // Paced so that the restart lands in the middle; clients retry through the outage.
     const loading = runLoad(workload.requests, { baseUrl: stack.apiUrl, concurrency: 8, rate: 600, maxAttempts: 30 });
     await new Promise((resolve) => setTimeout(resolve, 4000));
@@ -63,12 +62,12 @@ describe('F4 emulator restart with persistence, in the middle of a load', () => 
     const expected = expectedFrom(load.accepted);
     const drain = await waitForConvergence(stack.apiUrl, before, expected, { timeoutMs: 240_000, intervalMs: 1000, scope: 'topics' });
     console.log(
-      `F4: restarted after ${beforeRestart.received - before.received} events were counted; ${load.accepted.length} accepted, ` +
+      `F4: restarted after ${beforeRestart.received - before.totals.received} events were counted; ${load.accepted.length} accepted, ` +
         `${load.ambiguous} in requests cut by the restart, statuses ${JSON.stringify(load.statuses)}; observed ${JSON.stringify({ ...drain.observed, topics: undefined })}`,
     );
     expect(load.abandoned).toBe(0);
-    expect(beforeRestart.received - before.received).toBeGreaterThan(0);
-    expect(beforeRestart.received - before.received).toBeLessThan(expected.received);
+    expect(beforeRestart.received - before.totals.received).toBeGreaterThan(0);
+    expect(beforeRestart.received - before.totals.received).toBeLessThan(expected.received);
     // Nothing accepted is lost, and no event is stored twice: the distinct count is exact.
     expect(drain.observed.unique_processed).toBe(expected.unique_processed);
     // A request cut by the restart may have been enqueued before the client retried it: its

@@ -32,15 +32,36 @@ export const publish = (body: unknown) => postJson('/publish', body);
 
 export const stats = async () => (await api('/stats')).body;
 
+export interface TopicCounts {
+  received: number;
+  unique_processed: number;
+  duplicate_dropped: number;
+}
+
+/** One topic's counters, or undefined before its first event is counted. */
+export const topicCounts = async (topic: string): Promise<TopicCounts | undefined> =>
+  (await api(`/stats?topic=${encodeURIComponent(topic)}`)).body.topics?.[topic];
+
+/** Every topic's counters, following /stats' topic pages to the end. */
+export async function everyTopicCounts(): Promise<Record<string, TopicCounts>> {
+  const all: Record<string, TopicCounts> = {};
+  let cursor: string | null = null;
+  do {
+    const { body }: ApiResponse = await api(`/stats?topics_limit=1000${cursor ? `&topics_cursor=${encodeURIComponent(cursor)}` : ''}`);
+    Object.assign(all, body.topics);
+    cursor = body.topics_next_cursor ?? null;
+  } while (cursor);
+  return all;
+}
+
 /** Waits until a topic's counters reach `received` and the queue holds nothing more. */
 export async function topicSettled(topic: string, received: number, timeoutMs = 90_000) {
   return eventually(
     async () => {
-      const current = await stats();
-      const counters = current.topics?.[topic];
+      const [current, counters] = await Promise.all([stats(), topicCounts(topic)]);
       if (!counters || counters.received < received) return undefined;
       if (current.queue.visible + current.queue.in_flight > 0) return undefined;
-      return counters as { received: number; unique_processed: number; duplicate_dropped: number };
+      return counters;
     },
     `topic ${topic} to receive ${received}`,
     timeoutMs,

@@ -1,7 +1,15 @@
-import { countKeys, type DrainResult, expectedFrom, fetchStats, waitForConvergence } from '../../scripts/lib/convergence.ts';
+import {
+  countKeys,
+  type DrainResult,
+  expectedFrom,
+  fetchStats,
+  snapshot,
+  topicsOf,
+  waitForConvergence,
+} from '../../scripts/lib/convergence.ts';
 import { type LoadResult, runLoad } from '../../scripts/lib/load.ts';
 import type { WorkloadEvent } from '../../scripts/lib/workload.ts';
-import { api, stack, topicSettled } from './api.ts';
+import { api, everyTopicCounts, stack, topicSettled } from './api.ts';
 import type { TestEvent } from './events.ts';
 
 /** Sends the requests like the publisher does and waits until /stats shows exactly what was accepted, on the workload's own topics. */
@@ -10,7 +18,7 @@ export async function sendAndConverge(
   concurrency = 16,
   timeoutMs = 300_000,
 ): Promise<{ load: LoadResult; drain: DrainResult }> {
-  const before = await fetchStats(stack.apiUrl);
+  const before = await snapshot(stack.apiUrl, topicsOf(requests));
   const load = await runLoad(requests, { baseUrl: stack.apiUrl, concurrency });
   const drain = await waitForConvergence(stack.apiUrl, before, expectedFrom(load.accepted), {
     timeoutMs,
@@ -24,8 +32,9 @@ export async function sendAndConverge(
 export async function expectInvariant(expect: (value: unknown) => any) {
   const stats = await fetchStats(stack.apiUrl);
   expect(stats.received).toBe(stats.unique_processed + stats.duplicate_dropped);
+  const everyTopic = await everyTopicCounts();
   for (const key of countKeys) {
-    expect(Object.values(stats.topics).reduce((sum, topic) => sum + topic[key], 0)).toBe(stats[key]);
+    expect(Object.values(everyTopic).reduce((sum, topic) => sum + topic[key], 0)).toBe(stats[key]);
   }
 }
 

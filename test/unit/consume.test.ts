@@ -1,32 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ContentionError, consumeMessage, shardOf } from '../../functions/domain/consume.ts';
-import { packEvents } from '../../functions/domain/envelope.ts';
-import { eventSchema } from '../../functions/domain/event.ts';
+import { buildWrite, ContentionError, consumeMessage } from '../../functions/domain/consume.ts';
+import { packEvents, readMessage } from '../../functions/domain/envelope.ts';
+import { DeadlineError } from '../../functions/domain/errors.ts';
+import { eventKey, eventSchema } from '../../functions/domain/event.ts';
 import { InjectedFault } from '../../functions/domain/faults.ts';
+import { projectRoot } from '../../scripts/lib/stack.ts';
 import { makeEvent } from '../support/events.ts';
 import { MemoryLedger } from '../support/memory-ledger.ts';
 
-const options = { counterShards: 4, defaultTransactionSize: 97, sleep: async () => {} };
-const envelopeOf = (events: ReturnType<typeof makeEvent>[], id = 'req-1', eventsPerTransaction = 97) =>
+const options = { counterShards: 4 };
+const bodyOf = (events: ReturnType<typeof makeEvent>[], id = 'req-1', eventsPerTransaction = 95) =>
   packEvents(
     events.map((e) => eventSchema.parse(e)),
     { requestId: id, eventsPerMessage: 1000, eventsPerTransaction },
   )[0]!.body;
+const recorded = (name: string) => readFileSync(join(projectRoot, 'test/fixtures/envelopes', name), 'utf8').trim();
 
 describe('consumeMessage', () => {
   it('stores each distinct event once and counts in-message duplicates', async () => {
     const ledger = new MemoryLedger();
     const a = makeEvent({ topic: 't' });
     const b = makeEvent({ topic: 't' });
-    const outcome = await consumeMessage(envelopeOf([a, b, a, a]), 'm1', ledger, options);
-    expect(outcome).toMatchObject({ status: 'processed', deliveryId: 'req-1.0', unique: 2, duplicates: 2, redelivered: 0 });
+    const outcome = await consumeMessage(bodyOf([a, b, a, a]), 'm1', ledger, options);
+    expect(outcome).toMatchObject({ status: 'applied', deliveryId: 'req-1.0', unique: 2, duplicates: 2, redelivered: 0 });
     expect(outcome.metrics).toMatchObject({ peeks: 1, transactions: 1, cancelled: 0 });
     expect(ledger.counters.get('t')).toEqual({ received: 4, unique: 2, duplicates: 2 });
+    expect(ledger.totals).toEqual({ received: 4, unique: 2, duplicates: 2 });
+    expect(ledger.markers.get('req-1.0#0')).toBe('ssdd');
   });
 
   it('counts a redelivered message once', async () => {
     const ledger = new MemoryLedger();
-    const body = envelopeOf([makeEvent({ topic: 't' }), makeEvent({ topic: 't' })]);
+    const body = bodyOf([makeEvent({ topic: 't' }), makeEvent({ topic: 't' })]);
     await consumeMessage(body, 'm1', ledger, options);
     const again = await consumeMessage(body, 'm1', ledger, options);
     expect(again).toMatchObject({ unique: 0, duplicates: 0, redelivered: 2 });
@@ -36,21 +43,19 @@ describe('consumeMessage', () => {
   it('learns which events another delivery stored and commits the rest as duplicates', async () => {
     const ledger = new MemoryLedger();
     const shared = makeEvent({ topic: 't' });
-    await consumeMessage(envelopeOf([shared], 'first'), 'm1', ledger, options);
-    const outcome = await consumeMessage(envelopeOf([shared, makeEvent({ topic: 't' })], 'second'), 'm2', ledger, options);
+    await consumeMessage(bodyOf([shared], 'first'), 'm1', ledger, options);
+    const outcome = await consumeMessage(bodyOf([shared, makeEvent({ topic: 't' })], 'second'), 'm2', ledger, options);
     expect(outcome).toMatchObject({ unique: 1, duplicates: 1 });
     expect(ledger.counters.get('t')).toEqual({ received: 3, unique: 2, duplicates: 1 });
+    expect(ledger.markers.get('second.0#0')).toBe('ds');
   });
 
   it('without the pre-read, learns duplicates from the cancelled transaction and commits the rest', async () => {
     const ledger = new MemoryLedger();
     const shared = makeEvent({ topic: 't' });
-    await consumeMessage(envelopeOf([shared], 'first'), 'm1', ledger, options);
+    await consumeMessage(bodyOf([shared], 'first'), 'm1', ledger, options);
     const commitsBefore = ledger.commits;
-    const outcome = await consumeMessage(envelopeOf([shared, makeEvent({ topic: 't' })], 'second'), 'm2', ledger, {
-      ...options,
-      peek: false,
-    });
+    const outcome = await consumeMessage(bodyOf([shared, makeEvent({ topic: 't' })], 'second'), 'm2', ledger, { ...options, peek: false });
     expect(outcome).toMatchObject({ unique: 1, duplicates: 1 });
     expect(ledger.commits - commitsBefore).toBe(2);
     expect(ledger.counters.get('t')).toEqual({ received: 3, unique: 2, duplicates: 1 });
@@ -58,71 +63,123 @@ describe('consumeMessage', () => {
 
   it('with the pre-read, skips an applied chunk without a transaction', async () => {
     const ledger = new MemoryLedger();
-    const body = envelopeOf([makeEvent({ topic: 't' })]);
+    const body = bodyOf([makeEvent({ topic: 't' })]);
     await consumeMessage(body, 'm1', ledger, options);
     const commitsBefore = ledger.commits;
     expect(await consumeMessage(body, 'm1', ledger, options)).toMatchObject({ redelivered: 1 });
     expect(ledger.commits).toBe(commitsBefore);
   });
 
-  it('splits a message into transactions deterministically, and a redelivery skips every applied chunk', async () => {
+  it('applies the chunks publish fixed, and a redelivery skips every applied chunk whatever the consumer’s own budgets', async () => {
     const ledger = new MemoryLedger();
     const events = Array.from({ length: 10 }, (_, i) => makeEvent({ topic: `t${i % 3}` }));
-    const body = envelopeOf(events, 'req', 3);
+    const body = bodyOf(events, 'req', 3);
     await consumeMessage(body, 'm1', ledger, options);
-    expect(ledger.markers.size).toBe(4);
-    await consumeMessage(body, 'm1', ledger, options);
-    const total = [...ledger.counters.values()].reduce((sum, c) => sum + c.received, 0);
-    expect(total).toBe(10);
+    expect([...ledger.markers.keys()]).toEqual(['req.0#0', 'req.0#1', 'req.0#2', 'req.0#3']);
+    // Another release, with other shard counts and budgets, reads the same message.
+    const again = await consumeMessage(body, 'm1', ledger, { counterShards: 16, peek: false });
+    expect(again).toMatchObject({ unique: 0, redelivered: 10 });
+    expect(ledger.totals.received).toBe(10);
   });
 
   it('retries contended transactions and gives up after a bound', async () => {
     const ledger = new MemoryLedger();
     ledger.scripted.push({ kind: 'contended' }, { kind: 'contended' });
-    await consumeMessage(envelopeOf([makeEvent({ topic: 't' })]), 'm1', ledger, options);
+    await consumeMessage(bodyOf([makeEvent({ topic: 't' })]), 'm1', ledger, options);
     expect(ledger.counters.get('t')?.unique).toBe(1);
 
     const stuck = new MemoryLedger();
     stuck.scripted.push(...Array.from({ length: 20 }, () => ({ kind: 'contended' as const })));
-    await expect(consumeMessage(envelopeOf([makeEvent()]), 'm2', stuck, { ...options, maxContendedAttempts: 3 })).rejects.toBeInstanceOf(
+    await expect(consumeMessage(bodyOf([makeEvent()]), 'm2', stuck, { ...options, contendedAttempts: 3 })).rejects.toBeInstanceOf(
       ContentionError,
     );
+    expect(stuck.commits).toBe(3);
   });
 
-  it('counts a message that is not an event as rejected, once', async () => {
+  it('stops at the deadline: nothing half-done, and the message can be delivered again', async () => {
     const ledger = new MemoryLedger();
-    expect(await consumeMessage('not json', 'm1', ledger, options)).toMatchObject({ status: 'rejected' });
+    const body = bodyOf(
+      Array.from({ length: 10 }, () => makeEvent({ topic: 't' })),
+      'late',
+      2,
+    );
+    const controller = new AbortController();
+    ledger.scripted.push({ kind: 'contended' });
+    const pending = consumeMessage(body, 'm1', ledger, { ...options, signal: controller.signal });
+    controller.abort(new DeadlineError('deadline'));
+    await expect(pending).rejects.toBeInstanceOf(Error);
+    const outcome = await consumeMessage(body, 'm1', ledger, options);
+    expect(outcome).toMatchObject({ status: 'applied' });
+    expect(ledger.totals).toEqual({ received: 10, unique: 10, duplicates: 0 });
+  });
+
+  it('leaves an unreadable message unapplied, to reach the DLQ intact, and counts it in rejected once', async () => {
+    const ledger = new MemoryLedger();
+    expect(await consumeMessage('not json', 'm1', ledger, options)).toMatchObject({ status: 'unreadable', reason: 'body is not JSON' });
     await consumeMessage('not json', 'm1', ledger, options);
     await consumeMessage('{"v":1,"id":"x"}', 'm2', ledger, options);
     expect(ledger.rejected).toBe(2);
-  });
-
-  it('accepts a bare event sent straight to the queue, keyed by the SQS message id', async () => {
-    const ledger = new MemoryLedger();
-    const body = JSON.stringify(makeEvent({ topic: 't' }));
-    await consumeMessage(body, 'sqs-1', ledger, options);
-    await consumeMessage(body, 'sqs-1', ledger, options);
-    expect(ledger.counters.get('t')).toEqual({ received: 1, unique: 1, duplicates: 0 });
+    expect(ledger.totals).toEqual({ received: 0, unique: 0, duplicates: 0 });
   });
 
   it('honours fault markers only when fault injection is enabled', async () => {
     const ledger = new MemoryLedger();
-    const body = envelopeOf([makeEvent({ topic: 't', payload: { _idemlog_fault: { mode: 'crash_after_write', times: 1 } } })]);
+    const body = bodyOf([makeEvent({ topic: 't', payload: { _idemlog_fault: { mode: 'crash_after_write', times: 1 } } })]);
     const faults = (receiveCount: number) => ({ ...options, faults: { enabled: true, receiveCount } });
     await expect(consumeMessage(body, 'm1', ledger, faults(1))).rejects.toBeInstanceOf(InjectedFault);
     expect(ledger.counters.get('t')?.received).toBe(1);
     await consumeMessage(body, 'm1', ledger, faults(2));
     expect(ledger.counters.get('t')?.received).toBe(1);
 
-    const failing = envelopeOf([makeEvent({ topic: 'f', payload: { _idemlog_fault: { mode: 'fail' } } })], 'req-fail');
+    const failing = bodyOf([makeEvent({ topic: 'f', payload: { _idemlog_fault: { mode: 'fail' } } })], 'req-fail');
     await expect(consumeMessage(failing, 'm2', ledger, faults(9))).rejects.toBeInstanceOf(InjectedFault);
     expect(ledger.counters.get('f')).toBeUndefined();
     await consumeMessage(failing, 'm2', ledger, { ...options, faults: { enabled: false, receiveCount: 9 } });
     expect(ledger.counters.get('f')?.received).toBe(1);
   });
+});
 
-  it('spreads counter shards', () => {
-    const shards = new Set(Array.from({ length: 200 }, (_, i) => shardOf(`delivery-${i}#0`, 8)));
-    expect(shards.size).toBe(8);
+describe('messages any release of publish wrote', () => {
+  it.each([
+    ['v1.json', { received: 4, unique: 3, duplicates: 1 }],
+    ['v1-full-chunk.json', { received: 100, unique: 100, duplicates: 0 }],
+    ['bare-event.json', { received: 1, unique: 1, duplicates: 0 }],
+  ])('applies the recorded %s exactly once, however often it comes', async (name, expected) => {
+    const ledger = new MemoryLedger();
+    for (let delivery = 0; delivery < 3; delivery++) {
+      const outcome = await consumeMessage(recorded(name), 'recorded-sqs-id', ledger, { ...options, peek: delivery !== 1 });
+      expect(outcome.status).toBe('applied');
+    }
+    expect(ledger.totals).toEqual(expected);
+  });
+
+  it('applies a version 2 message exactly once', async () => {
+    const ledger = new MemoryLedger();
+    const body = bodyOf([makeEvent({ topic: 'a' }), makeEvent({ topic: 'b' })], 'v2');
+    for (let delivery = 0; delivery < 3; delivery++) await consumeMessage(body, 'm', ledger, options);
+    expect(ledger.totals).toEqual({ received: 2, unique: 2, duplicates: 0 });
+  });
+
+  it('finishes a version 1 message an older consumer had partly applied, counting nothing twice', async () => {
+    const ledger = new MemoryLedger();
+    const read = readMessage(recorded('v1-full-chunk.json'), 'm');
+    if (!read.ok) throw new Error(read.reason);
+    // The v1 consumer had committed the first of its two chunks (97 events, 2 topics) when it died.
+    const [first] = read.delivery.chunks;
+    ledger.markers.set(first!.markerId, '');
+    for (const event of first!.events) ledger.events.set(eventKey(event), 'v1');
+    const old = buildWrite(first!, read.delivery.id, 0, new Set());
+    for (const [topic, counts] of old.counts) ledger.counters.set(topic, counts);
+    Object.assign(ledger.totals, old.totals);
+
+    const outcome = await consumeMessage(recorded('v1-full-chunk.json'), 'm', ledger, { ...options, peek: false });
+    expect(outcome).toMatchObject({ status: 'applied', redelivered: 97, unique: 3 });
+    expect(ledger.totals).toEqual({ received: 100, unique: 100, duplicates: 0 });
+  });
+
+  it('applies in parts a version 1 chunk that needs one action more than a transaction takes today', async () => {
+    const ledger = new MemoryLedger();
+    await consumeMessage(recorded('v1-full-chunk.json'), 'm', ledger, options);
+    expect([...ledger.markers.keys()].sort()).toEqual(['recorded-v1-edge.0#0/0', 'recorded-v1-edge.0#0/1', 'recorded-v1-edge.0#1']);
   });
 });

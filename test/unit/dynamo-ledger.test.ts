@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../functions/adapters/dynamo-ledger.ts';
-import { countersOfItem } from '../../functions/adapters/items.ts';
+import { lanesFor, timeKey, topicCounterKey, topicLanes, topicOfCounterKey } from '../../functions/adapters/items.ts';
 import { buildWrite } from '../../functions/domain/consume.ts';
 import { eventKey, eventSchema } from '../../functions/domain/event.ts';
 import { makeEvent } from '../support/events.ts';
@@ -12,85 +12,103 @@ const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 
 const dynamo = mockClient(documentClient);
 const ledger = new DynamoDbLedger(documentClient, { eventsTable: 'events', ledgerTable: 'ledger', retentionDays: 0 });
 const events = [makeEvent({ topic: 't' }), makeEvent({ topic: 't' })].map((e) => eventSchema.parse(e));
-const write = buildWrite({ markerId: 'd#0', deliveryId: 'd', events }, 0, new Set());
+const write = buildWrite({ markerId: 'd#0', events }, 'd', 3, new Set());
 const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+const sentItems = (call = 0) => dynamo.commandCalls(TransactWriteCommand)[call]!.args[0].input.TransactItems!;
 
 beforeEach(() => dynamo.reset());
 
 describe('DynamoDbLedger reading cancellation reasons', () => {
   it('a failed marker condition means the chunk was already applied', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None', 'None'));
-    expect(await ledger.commitChunk(write)).toEqual({ kind: 'already-applied' });
+    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None', 'None', 'None'));
+    expect(await ledger.commit(write)).toEqual({ kind: 'already-applied' });
   });
 
   it('failed event conditions name the stored events', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed', 'None'));
-    expect(await ledger.commitChunk(write)).toEqual({ kind: 'duplicates', keys: [eventKey(events[1]!)] });
+    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed', 'None', 'None'));
+    expect(await ledger.commit(write)).toEqual({ kind: 'duplicates', keys: [eventKey(events[1]!)] });
   });
 
   it.each(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded'])('%s is contention, to be retried', async (code) => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('None', code, 'None', 'None'));
-    expect(await ledger.commitChunk(write)).toEqual({ kind: 'contended' });
+    dynamo.on(TransactWriteCommand).rejects(cancelled('None', code, 'None', 'None', 'None'));
+    expect(await ledger.commit(write)).toEqual({ kind: 'contended' });
   });
 
-  it('a thrown throttling error is contention too; anything else is raised', async () => {
+  it('raises anything else: a thrown error is the SDK’s to retry, and it already has', async () => {
     dynamo.on(TransactWriteCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
-    expect(await ledger.commitChunk(write)).toEqual({ kind: 'contended' });
-    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'ValidationError', 'None', 'None'));
-    await expect(ledger.commitChunk(write)).rejects.toThrow(/ValidationError/);
-  });
-
-  it('sends the marker first, a conditional put per event and one counter update per topic', async () => {
-    dynamo.on(TransactWriteCommand).resolves({});
-    await ledger.commitChunk(write);
-    const items = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(items).toHaveLength(1 + 2 + 1);
-    expect(items[0]!.Put).toMatchObject({ TableName: 'ledger', ConditionExpression: 'attribute_not_exists(pk)' });
-    expect(items[1]!.Put).toMatchObject({
-      TableName: 'events',
-      ConditionExpression: 'attribute_not_exists(event_id)',
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    });
-    expect(items[3]!.Update).toMatchObject({
-      TableName: 'ledger',
-      Key: { pk: 'counters#0', sk: 'group#0' },
-      ExpressionAttributeNames: { '#r0': 'received|t', '#u0': 'unique|t', '#d0': 'duplicates|t' },
-      ExpressionAttributeValues: { ':r0': 2, ':u0': 2, ':d0': 0 },
-    });
-  });
-
-  it('puts every topic of a transaction in one counter update by default, and spreads them over groups when asked', async () => {
-    dynamo.on(TransactWriteCommand).resolves({});
-    const mixed = [...'abcdefgh'].map((topic) => eventSchema.parse(makeEvent({ topic })));
-    const many = buildWrite({ markerId: 'm#0', deliveryId: 'm', events: mixed }, 0, new Set());
-    await ledger.commitChunk(many);
-    expect(dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!.filter((i) => i.Update)).toHaveLength(1);
-    const grouped = new DynamoDbLedger(documentClient, { eventsTable: 'events', ledgerTable: 'ledger', retentionDays: 0, topicGroups: 4 });
-    await grouped.commitChunk(many);
-    const updates = dynamo.commandCalls(TransactWriteCommand)[1]!.args[0].input.TransactItems!.filter((i) => i.Update);
-    expect(updates.length).toBeGreaterThan(1);
-    expect(updates.length).toBeLessThanOrEqual(4);
+    await expect(ledger.commit(write)).rejects.toThrow(/slow down/);
+    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'ValidationError', 'None', 'None', 'None'));
+    await expect(ledger.commit(write)).rejects.toThrow(/ValidationError/);
   });
 });
 
-describe('countersOfItem', () => {
-  it('reads every topic of a counter item, topics with bars and hashes included', () => {
-    const item = {
-      pk: 'counters#1',
-      sk: 'group#0',
-      'received|a': 3,
-      'unique|a': 2,
-      'duplicates|a': 1,
-      'received|x|y#z': 1,
-      'unique|x|y#z': 1,
-      last_processed_at: 't',
-    };
-    expect(countersOfItem(item)).toEqual(
-      new Map([
-        ['a', { received: 3, unique: 2, duplicates: 1 }],
-        ['x|y#z', { received: 1, unique: 1, duplicates: 0 }],
-      ]),
-    );
+describe('DynamoDbLedger layout', () => {
+  it('writes the marker with the outcomes, a conditional put per new event, the shard totals and one counter per topic', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    await ledger.commit(write);
+    const items = sentItems();
+    expect(items).toHaveLength(1 + 2 + 1 + 1);
+    expect(items[0]!.Put).toMatchObject({
+      TableName: 'ledger',
+      Item: { pk: 'delivery#d#0', sk: 'marker', outcomes: 'ss' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    expect(items[1]!.Put).toMatchObject({
+      TableName: 'events',
+      Item: { id: eventKey(events[0]!) },
+      ConditionExpression: 'attribute_not_exists(id)',
+    });
+    expect(items[1]!.Put).not.toHaveProperty('ReturnValuesOnConditionCheckFailure');
+    expect(items[3]!.Update).toMatchObject({
+      Key: { pk: 'totals#3', sk: 'totals' },
+      ExpressionAttributeValues: { ':r': 2, ':u': 2, ':d': 0 },
+    });
+    expect(items[4]!.Update).toMatchObject({ Key: topicCounterKey('t', 3), ExpressionAttributeValues: { ':r': 2, ':u': 2, ':d': 0 } });
+  });
+
+  it('costs the same counter writes whether the table holds ten topics or a million: one item per topic of the chunk', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const mixed = [...'abcdefgh'].map((topic) => eventSchema.parse(makeEvent({ topic })));
+    await ledger.commit(buildWrite({ markerId: 'm#0', events: mixed }, 'm', 0, new Set()));
+    const updates = sentItems().filter((item) => item.Update);
+    expect(updates).toHaveLength(1 + 8);
+    for (const update of updates) expect(Object.keys(update.Update!.ExpressionAttributeValues!)).toEqual([':r', ':u', ':d', ':now']);
+  });
+
+  it('checks a whole chunk’s marker when a part of it is committed', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const part = buildWrite({ markerId: 'v1#0/1', events, absentMarkers: ['v1#0'] }, 'v1', 0, new Set());
+    await ledger.commit(part);
+    expect(sentItems().at(-1)!.ConditionCheck).toMatchObject({
+      Key: { pk: 'delivery#v1#0', sk: 'marker' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed'));
+    expect(await ledger.commit(part)).toEqual({ kind: 'already-applied' });
+  });
+});
+
+describe('items', () => {
+  it('reads the topic back from a counter key, whatever characters the topic holds', () => {
+    for (const topic of ['a', 'a#1', 'x|y#z', 'ünï cödé 🚀', 'a\u00a0b'])
+      expect(topicOfCounterKey(topicCounterKey(topic, 7).sk)).toBe(topic);
+  });
+
+  it('keeps a time key short and ordered whatever the names', () => {
+    const longest = { topic: '\uffff'.repeat(256), event_id: '\uffff'.repeat(256) };
+    const a = timeKey({ ...longest, timestamp: '2026-11-22T10:00:00.000Z' });
+    const b = timeKey({ topic: 't', event_id: 'e', timestamp: '2026-11-22T10:00:00.001Z' });
+    expect(a).toHaveLength(47);
+    expect(b).toHaveLength(47);
+    expect(a < b).toBe(true);
+  });
+
+  it('spreads a hot topic’s events over every lane evenly within a chunk', () => {
+    const hot = Array.from({ length: 95 }, () => eventSchema.parse(makeEvent({ topic: 'app.error' })));
+    const perLane = new Map<number, number>();
+    for (const { topicLane } of lanesFor('req.0#0', hot)) perLane.set(topicLane, (perLane.get(topicLane) ?? 0) + 1);
+    expect(perLane.size).toBe(topicLanes);
+    expect(Math.max(...perLane.values()) - Math.min(...perLane.values())).toBeLessThanOrEqual(1);
   });
 });

@@ -1,95 +1,152 @@
 import { describe, expect, it } from 'vitest';
 import { timeKey } from '../../functions/adapters/items.ts';
+import { InvalidQueryError } from '../../functions/domain/errors.ts';
 import type { StoredEvent } from '../../functions/domain/event.ts';
-import { type EventReader, parseEventsQuery, readEventsPage, type TimelineRange } from '../../functions/domain/events-page.ts';
-import { AppError } from '../../functions/shared/errors.ts';
+import { parseEventsQuery, readEventsPage } from '../../functions/domain/events-page.ts';
+import { mergeLanes } from '../../functions/domain/timeline.ts';
+import { MemoryEventStore } from '../support/memory-event-store.ts';
 
-/** A reader over an in-memory list, with the same range semantics as the DynamoDB adapter. */
-class ListReader implements EventReader {
-  private readonly events: StoredEvent[];
-  constructor(events: StoredEvent[]) {
-    this.events = events;
-  }
-  async topics() {
-    return [...new Set(this.events.map((e) => e.topic))];
-  }
-  async timeline(topic: string, range: TimelineRange, limit: number) {
-    const sorted = this.events
-      .filter((e) => e.topic === topic)
-      .map((event) => ({ timeKey: timeKey(event), event }))
-      .sort((a, b) => (a.timeKey < b.timeKey ? -1 : 1));
-    if (range.order === 'desc') sorted.reverse();
-    const bound = range.bound;
-    const inRange = sorted.filter(({ timeKey: key }) =>
-      !bound ? true : range.order === 'asc' ? key > bound.key : bound.inclusive ? key <= bound.key : key < bound.key,
-    );
-    return inRange.slice(0, limit);
-  }
-}
-
-const event = (topic: string, second: number, id: string): StoredEvent => ({
+const event = (topic: string, second: number, id: string, source = 's', payload: Record<string, unknown> = {}): StoredEvent => ({
   topic,
   event_id: id,
   timestamp: `2026-11-22T10:00:${String(second).padStart(2, '0')}.000Z`,
-  source: 's',
-  payload: {},
+  source,
+  payload,
   stored_at: '',
 });
 
-// Several topics share timestamps, so ties across topics must still page exactly.
-const all = Array.from({ length: 37 }, (_, i) => event(`t${i % 3}`, i % 7, `e${i}`));
+// Several topics share timestamps, so ties across topics and lanes must still page exactly.
+const all = Array.from({ length: 37 }, (_, i) => event(`t${i % 3}`, i % 7, `e${i}`, i % 2 ? 'odd' : 'even'));
+const byKey = (a: StoredEvent, b: StoredEvent) => (timeKey(a) < timeKey(b) ? -1 : 1);
 
-async function walk(reader: EventReader, topic: string | undefined, limit: number) {
+async function walk(store: MemoryEventStore, params: Record<string, string>) {
   const seen: StoredEvent[] = [];
   let cursor: string | undefined;
-  for (let pages = 0; pages < 100; pages++) {
-    const page = await readEventsPage({ topic, limit, cursor }, reader);
+  for (let pages = 0; pages < 200; pages++) {
+    const page = await readEventsPage(parseEventsQuery({ ...params, ...(cursor ? { cursor } : {}) }), store);
     expect(page.count).toBe(page.events.length);
-    expect(page.count).toBeLessThanOrEqual(limit);
+    expect(page.count).toBeLessThanOrEqual(Number(params.limit ?? 50));
     seen.push(...page.events);
     if (!page.next_cursor) return seen;
-    expect(page.count).toBe(limit);
     cursor = page.next_cursor;
   }
   throw new Error('did not finish');
 }
 
 describe('readEventsPage', () => {
-  it.each([1, 2, 5, 50])('walks one topic oldest first, every event exactly once (limit %i)', async (limit) => {
-    const seen = await walk(new ListReader(all), 't1', limit);
-    const expected = all.filter((e) => e.topic === 't1').sort((a, b) => (timeKey(a) < timeKey(b) ? -1 : 1));
-    expect(seen.map((e) => e.event_id)).toEqual(expected.map((e) => e.event_id));
+  it.each(['1', '2', '5', '50'])('walks one topic oldest first, every event exactly once (limit %s)', async (limit) => {
+    const seen = await walk(new MemoryEventStore(all), { topic: 't1', limit });
+    expect(seen).toEqual(all.filter((e) => e.topic === 't1').sort(byKey));
   });
 
-  it.each([1, 3, 4, 100])('walks all topics newest first, every event exactly once (limit %i)', async (limit) => {
-    const seen = await walk(new ListReader(all), undefined, limit);
-    expect(seen).toHaveLength(all.length);
-    expect(new Set(seen.map((e) => e.event_id)).size).toBe(all.length);
-    for (let i = 1; i < seen.length; i++) expect(seen[i - 1]!.timestamp >= seen[i]!.timestamp).toBe(true);
+  it.each(['1', '3', '10', '1000'])('walks every topic newest first, every event exactly once (limit %s)', async (limit) => {
+    const seen = await walk(new MemoryEventStore(all, 8), { limit });
+    expect(seen).toEqual([...all].sort(byKey).reverse());
   });
 
-  it('rejects a cursor from another topic or one that was tampered with', async () => {
-    const reader = new ListReader(all);
-    const page = await readEventsPage({ topic: 't0', limit: 2 }, reader);
-    await expect(readEventsPage({ topic: 't1', limit: 2, cursor: page.next_cursor! }, reader)).rejects.toThrow(/another query/);
-    await expect(readEventsPage({ limit: 2, cursor: 'garbage' }, reader)).rejects.toBeInstanceOf(AppError);
+  it('honours limit exactly while events remain', async () => {
+    const page = await readEventsPage(parseEventsQuery({ limit: '10' }), new MemoryEventStore(all));
+    expect(page.count).toBe(10);
+    expect(page.next_cursor).not.toBeNull();
+  });
+
+  it.each(['asc', 'desc'])('takes since as inclusive and until as exclusive, across pages (%s)', async (order) => {
+    const seen = await walk(new MemoryEventStore(all), { since: '2026-11-22T10:00:02Z', until: '2026-11-22T10:00:05Z', order, limit: '2' });
+    const expected = all.filter((e) => e.timestamp >= '2026-11-22T10:00:02' && e.timestamp < '2026-11-22T10:00:05').sort(byKey);
+    expect(seen).toEqual(order === 'asc' ? expected : expected.reverse());
+    expect(seen.some((e) => e.timestamp.startsWith('2026-11-22T10:00:02'))).toBe(true);
+  });
+
+  it('reads a zone-shifted bound as the same instant', async () => {
+    const seen = await walk(new MemoryEventStore(all), { since: '2026-11-22T12:00:06+02:00', topic: 't0', limit: '50' });
+    expect(seen.every((e) => e.timestamp >= '2026-11-22T10:00:06')).toBe(true);
+    expect(seen.length).toBeGreaterThan(0);
+  });
+
+  it('filters by source', async () => {
+    const seen = await walk(new MemoryEventStore(all), { source: 'odd', limit: '4' });
+    expect(seen).toEqual(
+      all
+        .filter((e) => e.source === 'odd')
+        .sort(byKey)
+        .reverse(),
+    );
+  });
+
+  it('stops a page at the byte cap, with a cursor, and still walks every event once', async () => {
+    const big = Array.from({ length: 30 }, (_, i) => event('big', i % 60, `b${i}`, 's', { blob: 'x'.repeat(190 * 1024) }));
+    const store = new MemoryEventStore(big);
+    const first = await readEventsPage(parseEventsQuery({ topic: 'big', limit: '50' }), store);
+    expect(first.count).toBeLessThan(30);
+    expect(Buffer.byteLength(JSON.stringify(first))).toBeLessThan(6 * 1024 * 1024);
+    expect(first.next_cursor).not.toBeNull();
+    expect(await walk(store, { topic: 'big', limit: '50' })).toEqual([...big].sort(byKey));
+  });
+
+  it('refuses a cursor used with other filters, and bad parameters, naming them', () => {
+    const store = new MemoryEventStore(all);
+    return (async () => {
+      const page = await readEventsPage(parseEventsQuery({ topic: 't1', limit: '2' }), store);
+      for (const other of [
+        { topic: 't2' },
+        { topic: 't1', source: 'odd' },
+        { topic: 't1', order: 'desc' },
+        { topic: 't1', since: '2026-01-01T00:00:00Z' },
+      ]) {
+        await expect(readEventsPage(parseEventsQuery({ ...other, limit: '2', cursor: page.next_cursor! }), store)).rejects.toBeInstanceOf(
+          InvalidQueryError,
+        );
+      }
+      await expect(readEventsPage(parseEventsQuery({ cursor: 'bm90IGEgY3Vyc29y' }), store)).rejects.toBeInstanceOf(InvalidQueryError);
+      for (const bad of [
+        { limit: '0' },
+        { limit: '1001' },
+        { limit: 'ten' },
+        { since: 'yesterday' },
+        { until: '2026-11-22' },
+        { order: 'up' },
+        { topc: 'x' },
+      ]) {
+        expect(() => parseEventsQuery(bad), JSON.stringify(bad)).toThrow(InvalidQueryError);
+      }
+      expect(() => parseEventsQuery({ since: '2026-11-23T00:00:00Z', until: '2026-11-22T00:00:00Z' })).toThrow(InvalidQueryError);
+      try {
+        parseEventsQuery({ since: '2026-11-23T00:00:00Z', until: '2026-11-22T00:00:00Z' });
+      } catch (error) {
+        expect((error as InvalidQueryError).details).toEqual([{ path: 'since', message: 'since must not be later than until' }]);
+      }
+      try {
+        parseEventsQuery({ topc: 'x' });
+      } catch (error) {
+        expect((error as InvalidQueryError).details).toEqual([{ path: 'topc', message: 'unknown query parameter' }]);
+      }
+    })();
   });
 });
 
-describe('readEventsPage across topics', () => {
-  it('asks for a topic when there are too many topics to merge', async () => {
-    const many = Array.from({ length: 2001 }, (_, i) => event(`t${i}`, 0, `e${i}`));
-    await expect(readEventsPage({ limit: 5 }, new ListReader(many))).rejects.toThrow(/pass \?topic=/);
-    expect((await readEventsPage({ limit: 5, topic: 't7' }, new ListReader(many))).count).toBe(1);
-  });
-});
-
-describe('parseEventsQuery', () => {
-  it('defaults the limit and validates it', () => {
-    expect(parseEventsQuery(null)).toEqual({ limit: 50 });
-    expect(parseEventsQuery({ limit: '1000', topic: 'a' })).toEqual({ limit: 1000, topic: 'a' });
-    for (const limit of ['0', '1001', '-1', 'abc', '1.5', '99999999999']) {
-      expect(() => parseEventsQuery({ limit })).toThrow(AppError);
+describe('mergeLanes', () => {
+  it('stops at its read budget with a cursor that loses nothing, even when a filter keeps few entries', async () => {
+    const many = Array.from({ length: 400 }, (_, i) => event('t', i % 60, `m${i}`, i % 37 === 0 ? 'rare' : 'common'));
+    const store = new MemoryEventStore(many, 8);
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let pages = 0; pages < 500; pages++) {
+      const lower = after === undefined ? '0' : after;
+      const lanes = store.lanes('t', { lower, upper: '~' }, 'asc', 'rare').map((lane) => ({
+        read: async (max: number) => {
+          const read = await lane.read(max);
+          return { ...read, entries: read.entries.filter((e) => e.key !== after) };
+        },
+      }));
+      const page = await mergeLanes(lanes, 'asc', { limit: 3, maxBytes: 1e9, maxScanned: 40 });
+      seen.push(...page.entries.map((e) => e.id));
+      if (page.resumeAfter === undefined) break;
+      after = page.resumeAfter;
     }
+    const expected = many
+      .filter((e) => e.source === 'rare')
+      .sort(byKey)
+      .map((e) => JSON.stringify([e.topic, e.event_id]));
+    expect(seen).toEqual(expected);
   });
 });

@@ -77,14 +77,21 @@ describe('IAM: least privilege per function', () => {
 
   it.each(['stats', 'events', 'health'])('%s may only read', (fn) => {
     for (const action of actions(dataStatements(statementsOf(fn)))) {
-      expect(action).toMatch(/^(dynamodb:(Query|DescribeTable|GetItem)|sqs:GetQueueAttributes)$/);
+      expect(action).toMatch(/^(dynamodb:(Query|BatchGetItem|DescribeTable|GetItem)|sqs:GetQueueAttributes)$/);
     }
   });
 
-  it('events reads the by-time index, not the whole table', () => {
+  it('events queries only the two time indexes, and reads the table only by key', () => {
     const statements = dataStatements(statementsOf('events'));
-    const onEvents = statements.filter((s) => refersTo(s.Resource, 'EventsTable'));
-    expect(JSON.stringify(onEvents)).toContain('/index/by-time');
+    for (const statement of statements.filter((s) => actions([s]).includes('dynamodb:Query'))) {
+      expect(JSON.stringify(statement.Resource)).toContain('/index/by-');
+      expect(actions([statement])).toEqual(['dynamodb:Query']);
+    }
+    const queried = JSON.stringify(statements.filter((s) => actions([s]).includes('dynamodb:Query')));
+    expect(queried).toContain('/index/by-topic');
+    expect(queried).toContain('/index/by-time');
+    const onTable = statements.filter((s) => !JSON.stringify(s.Resource).includes('/index/'));
+    expect(actions(onTable)).toEqual(['dynamodb:BatchGetItem']);
   });
 
   it('fallback may do nothing but log', () => {

@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { DomainError } from '../../functions/domain/errors.ts';
 import { limits } from '../../functions/domain/limits.ts';
 import { parsePublishRequest } from '../../functions/domain/publish-request.ts';
-import { AppError } from '../../functions/shared/errors.ts';
+import { toErrorReply } from '../../functions/shared/http.ts';
 import { makeEvent } from '../support/events.ts';
 
 const parse = (body: unknown, contentType = 'application/json') =>
   parsePublishRequest({ body: typeof body === 'string' ? body : JSON.stringify(body), contentType });
 
-function rejection(body: unknown, contentType?: string): AppError {
+/** The error a request is refused with, and the status the one HTTP mapping gives it. */
+function rejection(body: unknown, contentType?: string): DomainError & { status: number } {
   try {
     parse(body, contentType);
   } catch (error) {
-    if (error instanceof AppError) return error;
+    if (error instanceof DomainError) return Object.assign(error, { status: toErrorReply(error).status });
     throw error;
   }
   throw new Error('expected the request to be rejected');
@@ -111,5 +113,28 @@ describe('parsePublishRequest', () => {
     expect(parsePublishRequest({ body, isBase64Encoded: true })).toHaveLength(1);
     const invalid = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('base64');
     expect(() => parsePublishRequest({ body: invalid, isBase64Encoded: true })).toThrow(/UTF-8/);
+  });
+});
+
+describe('unknown fields', () => {
+  it('refuses each unknown top-level field by name with 422, saying where extra data belongs', () => {
+    const error = rejection([makeEvent(), { ...makeEvent(), level: 'error', message: 'disk full', paylaod: { a: 1 } }]);
+    expect(error.status).toBe(422);
+    expect(error.details).toEqual([
+      { index: 1, path: 'events[1].level', message: 'unknown field; extra data belongs under payload' },
+      { index: 1, path: 'events[1].message', message: 'unknown field; extra data belongs under payload' },
+      { index: 1, path: 'events[1].paylaod', message: 'unknown field; extra data belongs under payload' },
+    ]);
+  });
+
+  it('refuses fields beside "events" in the wrapper form', () => {
+    const error = rejection({ events: [makeEvent()], extra: true });
+    expect(error.status).toBe(422);
+    expect(error.details).toEqual([expect.objectContaining({ path: 'extra' })]);
+  });
+
+  it('still accepts every field that is valid today, and any key inside payload', () => {
+    const [event] = parse({ ...makeEvent(), payload: { level: 'error', message: 'disk full', nested: { anything: [1, 'two'] } } });
+    expect(event!.payload).toEqual({ level: 'error', message: 'disk full', nested: { anything: [1, 'two'] } });
   });
 });

@@ -1,15 +1,18 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { batchesOf, SqsEventQueue } from '../../functions/adapters/sqs-queue.ts';
+import { DependencyError, NotEnqueuedError } from '../../functions/domain/errors.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { ingest } from '../../functions/domain/ingest.ts';
-import { NotEnqueuedError } from '../../functions/shared/errors.ts';
+import { toErrorReply } from '../../functions/shared/http.ts';
+import { logger } from '../../functions/shared/logger.ts';
 import { makeEvent } from '../support/events.ts';
 
 const sqs = mockClient(SQSClient);
-const noWait = { sleep: async () => {} };
-const message = (id: string, bytes = 10) => ({ id, body: 'x'.repeat(bytes), indexes: [0] });
+const message = (id: string, bytes = 10) => ({ id, body: 'x'.repeat(bytes), chunks: [[0]] });
+const awsError = (name: string, status: number, fault: 'client' | 'server') =>
+  Object.assign(new Error(name), { name, $fault: fault, $metadata: { httpStatusCode: status } });
 
 beforeEach(() => sqs.reset());
 
@@ -27,32 +30,53 @@ describe('SqsEventQueue', () => {
         Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
       })
       .resolves({ Successful: [{ Id: '0', MessageId: 'b', MD5OfMessageBody: '' }], Failed: [] });
-    const result = await new SqsEventQueue(new SQSClient({}), 'q', noWait).sendAll([message('m0'), message('m1')]);
+    const result = await new SqsEventQueue(new SQSClient({}), 'q').sendAll([message('m0'), message('m1')]);
     expect(result.failedIds).toEqual([]);
     const calls = sqs.commandCalls(SendMessageBatchCommand);
     expect(calls).toHaveLength(2);
     expect(calls[1]!.args[0].input.Entries).toEqual([{ Id: '0', MessageBody: message('m1').body }]);
   });
 
-  it('reports what is still refused after its attempts, and publish names those events', async () => {
+  it('reports what is still refused after its attempts, and publish names those events in a 503', async () => {
     sqs.on(SendMessageBatchCommand).callsFake(({ Entries }) => ({
       Successful: [],
       Failed: Entries.map((e: { Id: string }) => ({ Id: e.Id, Code: 'ServiceUnavailable', SenderFault: false })),
     }));
-    const queue = new SqsEventQueue(new SQSClient({}), 'q', { ...noWait, attempts: 3 });
+    const queue = new SqsEventQueue(new SQSClient({}), 'q', { attempts: 3 });
     const events = [makeEvent({ event_id: 'a' }), makeEvent({ event_id: 'b' })].map((e) => eventSchema.parse(e));
     const error = await ingest(events, queue, { requestId: 'r', eventsPerMessage: 1, eventsPerTransaction: 1 }).catch((e) => e);
     expect(error).toBeInstanceOf(NotEnqueuedError);
     expect(error.details.map((d: { event_id: string }) => d.event_id)).toEqual(['a', 'b']);
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(3);
+    expect(toErrorReply(error)).toMatchObject({
+      status: 503,
+      headers: { 'Retry-After': '1' },
+      body: { error: 'not_enqueued', accepted: 0 },
+    });
   });
 
-  it('treats a thrown send as nothing sent, and retries it', async () => {
+  it('retries a transient error the SDK gave up on', async () => {
     sqs
       .on(SendMessageBatchCommand)
-      .rejectsOnce(new Error('socket hang up'))
+      .rejectsOnce(awsError('ServiceUnavailable', 503, 'server'))
       .resolves({ Successful: [{ Id: '0', MessageId: 'x', MD5OfMessageBody: '' }], Failed: [] });
-    const result = await new SqsEventQueue(new SQSClient({}), 'q', noWait).sendAll([message('m0')]);
+    const result = await new SqsEventQueue(new SQSClient({}), 'q').sendAll([message('m0')]);
     expect(result.failedIds).toEqual([]);
+  });
+
+  it.each([
+    ['AccessDenied', 403],
+    ['QueueDoesNotExist', 400],
+  ])('does not dress %s up as a retryable 503: it is a 500, logged with its cause', async (name, status) => {
+    sqs.on(SendMessageBatchCommand).rejects(awsError(name, status, 'client'));
+    const error = await new SqsEventQueue(new SQSClient({}), 'q').sendAll([message('m0')]).catch((e) => e);
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error.cause).toMatchObject({ name });
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
+    const logged = vi.spyOn(logger, 'error').mockImplementation(() => {});
+    expect(toErrorReply(error)).toMatchObject({ status: 500, body: { error: 'internal_error' } });
+    expect(logged).toHaveBeenCalledOnce();
+    expect(logged.mock.calls[0]![1]).toMatchObject({ error: { name: 'DependencyError', cause: { name } } });
+    logged.mockRestore();
   });
 });

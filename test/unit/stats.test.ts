@@ -1,39 +1,102 @@
 import { describe, expect, it } from 'vitest';
-import { summariseStats } from '../../functions/domain/stats.ts';
+import type { Counts } from '../../functions/domain/counts.ts';
+import { InvalidQueryError } from '../../functions/domain/errors.ts';
+import { type CounterStore, parseStatsQuery, readStats, rememberSuccess, type TopicPosition } from '../../functions/domain/stats.ts';
 
 const queue = { visible: 1, in_flight: 2, dead_letter: 3 };
+const counts = (received: number, unique: number): Counts => ({ received, unique, duplicates: received - unique });
 
-describe('summariseStats', () => {
-  it('sums sharded counters per topic and in total', () => {
-    const rows = [
-      { topic: 'a', received: 3, uniqueProcessed: 2, duplicateDropped: 1, rejected: 0, lastProcessedAt: '2026-11-22T10:00:00Z' },
-      { topic: 'a', received: 5, uniqueProcessed: 5, duplicateDropped: 0, rejected: 0, lastProcessedAt: '2026-11-22T11:00:00Z' },
-      { topic: 'b', received: 2, uniqueProcessed: 1, duplicateDropped: 1, rejected: 0 },
-      { received: 0, uniqueProcessed: 0, duplicateDropped: 0, rejected: 4 },
-    ];
-    const started = new Date('2026-11-22T09:00:00Z');
-    const stats = summariseStats(rows, queue, started, new Date('2026-11-22T09:01:40Z'));
-    expect(stats).toMatchObject({
+/** Topics in pages of the requested size, in name order. */
+class ListCounters implements CounterStore {
+  readonly topics: Array<[string, Counts]>;
+  constructor(topics: Array<[string, Counts]>) {
+    this.topics = topics;
+  }
+  async readTotals() {
+    return { counts: counts(10, 8), rejected: 4, lastProcessedAt: '2026-11-22T11:00:00Z' };
+  }
+  async readTopic(topic: string) {
+    return this.topics.find(([name]) => name === topic)?.[1];
+  }
+  async readTopicPage(limit: number, after: TopicPosition | undefined) {
+    const rest = this.topics.filter(([name]) => after === undefined || name > after.topic);
+    const page = rest.slice(0, limit);
+    return { topics: page, next: rest.length > limit ? { partition: 0, topic: page.at(-1)![0] } : undefined };
+  }
+}
+
+const sources = (store: CounterStore) => ({
+  counters: store,
+  queueDepth: async () => queue,
+  startedAt: async () => new Date('2026-11-22T09:00:00Z'),
+  now: () => new Date('2026-11-22T09:01:40Z'),
+});
+
+describe('readStats', () => {
+  it('answers totals from the totals alone, with the queue and uptime', async () => {
+    const stats = await readStats(parseStatsQuery({ topics_limit: '0' }), sources(new ListCounters([['a', counts(3, 2)]])));
+    expect(stats).toEqual({
       received: 10,
       unique_processed: 8,
       duplicate_dropped: 2,
       rejected: 4,
-      topics: {
-        a: { received: 8, unique_processed: 7, duplicate_dropped: 1 },
-        b: { received: 2, unique_processed: 1, duplicate_dropped: 1 },
-      },
+      topics: {},
+      topics_next_cursor: null,
       queue,
+      started_at: '2026-11-22T09:00:00.000Z',
       uptime_seconds: 100,
       last_processed_at: '2026-11-22T11:00:00Z',
     });
   });
 
-  it('answers zeros before anything was processed', () => {
-    expect(summariseStats([], queue, undefined, new Date())).toMatchObject({
-      received: 0,
-      topics: {},
-      last_processed_at: null,
-      started_at: null,
+  it('pages through topics with a cursor, each exactly once', async () => {
+    const store = new ListCounters(
+      Array.from({ length: 25 }, (_, i) => [`t${String(i).padStart(2, '0')}`, counts(i, i)] as [string, Counts]),
+    );
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const stats = await readStats(parseStatsQuery({ topics_limit: '10', ...(cursor ? { topics_cursor: cursor } : {}) }), sources(store));
+      seen.push(...Object.keys(stats.topics));
+      cursor = stats.topics_next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(store.topics.map(([name]) => name));
+  });
+
+  it('answers one topic by name', async () => {
+    const stats = await readStats(
+      parseStatsQuery({ topic: 'b' }),
+      sources(
+        new ListCounters([
+          ['a', counts(1, 1)],
+          ['b', counts(3, 2)],
+        ]),
+      ),
+    );
+    expect(stats.topics).toEqual({ b: { received: 3, unique_processed: 2, duplicate_dropped: 1 } });
+  });
+
+  it('refuses bad parameters', () => {
+    for (const bad of [{ topics_limit: '1001' }, { topics_limit: '-1' }, { topic: '' }, { topcs_limit: '5' }]) {
+      expect(() => parseStatsQuery(bad), JSON.stringify(bad)).toThrow(InvalidQueryError);
+    }
+    return expect(readStats(parseStatsQuery({ topics_cursor: 'garbage' }), sources(new ListCounters([])))).rejects.toBeInstanceOf(
+      InvalidQueryError,
+    );
+  });
+});
+
+describe('rememberSuccess', () => {
+  it('asks again after a failure instead of remembering it, then remembers the first answer', async () => {
+    let calls = 0;
+    const lookup = rememberSuccess(async () => {
+      calls++;
+      if (calls === 1) throw new Error('throttled');
+      return new Date(calls);
     });
+    await expect(lookup()).rejects.toThrow('throttled');
+    expect((await lookup()).getTime()).toBe(2);
+    expect((await lookup()).getTime()).toBe(2);
+    expect(calls).toBe(2);
   });
 });

@@ -13,11 +13,15 @@ export function clientOptions() {
   options ??= {
     region: AWS_REGION,
     endpoint: AWS_ENDPOINT_URL,
+    // Every call is bounded, connecting and answering; callers also pass their deadline's AbortSignal.
     requestHandler: new NodeHttpHandler({
+      connectionTimeout: 1000,
+      requestTimeout: 5000,
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
     }),
-    maxAttempts: 4,
+    // The SDK's standard retry strategy handles throttling and transient errors of a single call.
+    maxAttempts: 3,
   };
   return options;
 }
