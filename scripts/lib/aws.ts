@@ -35,6 +35,7 @@ export async function deliveryLogs(logs: CloudWatchLogsClient, functionName: str
   ];
   return lines
     .filter((line) => line.message === 'message done' || line.message === 'message failed')
+    .map((line) => ({ ...line, reason: (line.error as { message?: string } | undefined)?.message }))
     .sort((a, b) => a.time - b.time) as unknown as DeliveryLog[];
 }
 

@@ -1,4 +1,5 @@
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { clientsFor, deliveryLogs } from '../../scripts/lib/aws.ts';
 import { redrive } from '../../scripts/lib/redrive.ts';
@@ -13,11 +14,30 @@ async function setFaultInjection(value: 'on' | 'off') {
   await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: stack.processFunction, Environment: { Variables: variables } }));
 }
 
+/** Finds a message in the DLQ by its body, leaving every other one there. */
+async function takeFromDeadLetters(body: string): Promise<string | undefined> {
+  for (let polls = 0; polls < 10; polls++) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 2, WaitTimeSeconds: 1 }),
+    );
+    const found = Messages.find((m) => m.Body === body);
+    if (found) {
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, ReceiptHandle: found.ReceiptHandle! }));
+      return found.Body;
+    }
+  }
+  return undefined;
+}
+
 describe('F2 a message that always fails', () => {
   it('lands in the DLQ after maxReceiveCount without holding back its batch, and a redrive after the fix counts it once', async () => {
     const topic = uniqueTopic('f2');
     const since = Date.now() - 1000;
-    const deadBefore = (await stats()).queue.dead_letter;
+    const before = await stats();
+    const deadBefore = before.queue.dead_letter;
+    // A message no release of publish wrote, sent straight to the queue as a user of awslocal might.
+    const garbage = `not an event {${topic}`;
+    await sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: garbage }));
     const poison = await publish([
       makeEvent({ topic, event_id: 'poison', payload: { _idemlog_fault: { mode: 'fail' } } }),
       makeEvent({ topic, event_id: 'rides-with-poison' }),
@@ -30,8 +50,8 @@ describe('F2 a message that always fails', () => {
       true,
     );
     await eventually(
-      async () => ((await stats()).queue.dead_letter > deadBefore ? true : undefined),
-      'the poison message to reach the DLQ',
+      async () => ((await stats()).queue.dead_letter >= deadBefore + 2 ? true : undefined),
+      'the poison message and the garbage to reach the DLQ',
       400_000,
       2000,
     );
@@ -46,7 +66,13 @@ describe('F2 a message that always fails', () => {
     expect(healthyDeliveries.every((l) => l.receiveCount === 1)).toBe(true);
     expect(await topicCounts(topic)).toEqual({ received: 9, unique_processed: 9, duplicate_dropped: 0 });
 
-    // The fix: the process function no longer fails it. Then redrive.
+    // The garbage is in the DLQ with its body intact, counted once in rejected; no event counter moved.
+    const after = await stats();
+    expect(after.rejected - before.rejected).toBe(1);
+    expect(after.received - before.received).toBe(9);
+    expect(await takeFromDeadLetters(garbage)).toBe(garbage);
+
+    // The fix: the process function no longer fails the poison message. Then redrive.
     await setFaultInjection('off');
     try {
       const moved = await redrive(sqs, stack.deadLetterQueueUrl, stack.queueUrl);
