@@ -13,6 +13,7 @@ import { batchesOf } from '../functions/adapters/sqs-queue.ts';
 import { consumeMessage } from '../functions/domain/consume.ts';
 import { packEvents } from '../functions/domain/envelope.ts';
 import { eventSchema } from '../functions/domain/event.ts';
+import { type ApiTarget, apiTargetOf } from './lib/api-client.ts';
 import { clientsFor, invocationLogs } from './lib/aws.ts';
 import { expectedFrom, fetchStats, snapshot, topicsOf, waitForConvergence } from './lib/convergence.ts';
 import { deployLocal } from './lib/deploy-local.ts';
@@ -77,9 +78,9 @@ const log = (text: string) => {
 };
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
-async function waitForEmptyQueue(apiUrl: string) {
+async function waitForEmptyQueue(api: ApiTarget) {
   for (let i = 0; i < 600; i++) {
-    const { queue } = await fetchStats(apiUrl);
+    const { queue } = await fetchStats(api);
     if (queue.visible + queue.in_flight === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -112,25 +113,25 @@ function sqsSendFigures(accepted: WorkloadEvent[][], settings: Settings) {
 }
 
 /** A deploy leaves every function cold; warm as many publish and process workers as the run will use. */
-async function warmUp(apiUrl: string) {
+async function warmUp(api: ApiTarget) {
   const warm = buildWorkload({ ...workloadShape, events: concurrency * 10, batchSize: 10, runId: `warm${randomBytes(3).toString('hex')}` });
-  await runLoad(warm.requests, { baseUrl: apiUrl, concurrency });
-  await waitForEmptyQueue(apiUrl);
+  await runLoad(warm.requests, { api, concurrency });
+  await waitForEmptyQueue(api);
 }
 
 async function runConfig(name: 'baseline' | 'default', events: number) {
   log(`\n== ${name}: deploying ${JSON.stringify(CONFIGS[name])}`);
   const stack = deployLocal('off', CONFIGS[name]);
-  await waitForEmptyQueue(stack.apiUrl);
-  await warmUp(stack.apiUrl);
+  await waitForEmptyQueue(apiTargetOf(stack));
+  await warmUp(apiTargetOf(stack));
   const workload = buildWorkload({ ...workloadShape, events, runId: randomBytes(4).toString('hex') });
   const since = Date.now() - 1000;
-  const before = await snapshot(stack.apiUrl, topicsOf(workload.requests));
+  const before = await snapshot(apiTargetOf(stack), topicsOf(workload.requests));
   log(`   publishing ${workload.total} events in ${workload.requests.length} requests with ${concurrency} clients`);
   const started = performance.now();
-  const load = await runLoad(workload.requests, { baseUrl: stack.apiUrl, concurrency });
+  const load = await runLoad(workload.requests, { api: apiTargetOf(stack), concurrency });
   const expected = expectedFrom(load.accepted);
-  const drain = await waitForConvergence(stack.apiUrl, before, expected, { timeoutMs: 1_200_000, intervalMs: 200 });
+  const drain = await waitForConvergence(apiTargetOf(stack), before, expected, { timeoutMs: 1_200_000, intervalMs: 200 });
   const seconds = (performance.now() - started) / 1000;
   const accepted = load.accepted.length;
   const exact = drain.converged && load.ambiguous === 0 && load.abandoned === 0;

@@ -2,6 +2,7 @@
 // without holding back the rest of its batch; once the fault is switched off, `npm run redrive`
 // moves it back and it is counted exactly once.
 import { spawnSync } from 'node:child_process';
+import { apiTargetOf } from './lib/api-client.ts';
 import { clientsFor, deliveryLogs } from './lib/aws.ts';
 import { demoTopic, describeCounts, publish, sameCounts, say, sleep, topicCounts } from './lib/demo.ts';
 import { deployLocal } from './lib/deploy-local.ts';
@@ -11,12 +12,13 @@ const { topic, event } = demoTopic('dlq');
 
 say('deploying the local stage with fault injection on');
 let stack = deployLocal('on');
+const api = apiTargetOf(stack);
 const { logs } = clientsFor(stack);
 const since = Date.now() - 1000;
-const before = await topicCounts(stack.apiUrl, topic);
+const before = await topicCounts(api, topic);
 
-const poisonRequest = await publish(stack.apiUrl, [event('always-fails', { _idemlog_fault: { mode: 'fail' } }), event('packed-with-it')]);
-const normalRequest = await publish(stack.apiUrl, [event('ok-1'), event('ok-2'), event('ok-1')]);
+const poisonRequest = await publish(api, [event('always-fails', { _idemlog_fault: { mode: 'fail' } }), event('packed-with-it')]);
+const normalRequest = await publish(api, [event('ok-1'), event('ok-2'), event('ok-1')]);
 say(
   `published 5 events on ${topic} in two messages: one whose first event always fails (its second event shares its message, so its fate), and a normal one`,
 );
@@ -38,7 +40,7 @@ while (Date.now() < deadline && !inDlq) {
       );
     }
   }
-  const counts = await topicCounts(stack.apiUrl, topic);
+  const counts = await topicCounts(api, topic);
   inDlq = counts.queue.dead_letter > before.queue.dead_letter;
   if (!inDlq) await sleep(3000);
 }
@@ -46,7 +48,7 @@ if (!inDlq) {
   say('the message did not reach the DLQ in time');
   process.exit(1);
 }
-let counts = await topicCounts(stack.apiUrl, topic);
+let counts = await topicCounts(api, topic);
 say(`the poison message is in the DLQ (dead_letter ${counts.queue.dead_letter}); counters: ${describeCounts(counts)}`);
 
 say('switching fault injection off (redeploy), then: npm run redrive');
@@ -57,7 +59,7 @@ if (redrive.status !== 0) process.exit(1);
 
 const expected = { received: 5, unique_processed: 4, duplicate_dropped: 1 };
 for (const end = Date.now() + 90_000; Date.now() < end; await sleep(1000)) {
-  counts = await topicCounts(stack.apiUrl, topic);
+  counts = await topicCounts(api, topic);
   if (counts.received >= expected.received && counts.queue.visible + counts.queue.in_flight === 0) break;
 }
 say(`final counters for ${topic}: ${describeCounts(counts)}`);

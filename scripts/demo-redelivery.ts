@@ -1,5 +1,7 @@
 // `npm run demo:redelivery`: a message whose processing crashes after writing and before
 // acknowledging is redelivered by SQS after the visibility timeout, and the counters stay exact.
+
+import { apiTargetOf } from './lib/api-client.ts';
 import { clientsFor, deliveryLogs } from './lib/aws.ts';
 import { demoTopic, describeCounts, publish, sameCounts, say, sleep, topicCounts } from './lib/demo.ts';
 import { deployLocal } from './lib/deploy-local.ts';
@@ -8,14 +10,15 @@ const { topic, event } = demoTopic('redelivery');
 
 say('deploying the local stage with fault injection on (only events that carry a fault marker are affected)');
 const stack = deployLocal('on');
+const api = apiTargetOf(stack);
 const { logs } = clientsFor(stack);
 const since = Date.now() - 1000;
 
 const normal = Array.from({ length: 8 }, (_, i) => event(`ok-${i}`));
 const requests = [
-  await publish(stack.apiUrl, [...normal, normal[0], normal[1]]),
-  await publish(stack.apiUrl, [event('crashes-twice', { _idemlog_fault: { mode: 'crash_after_write', times: 2 } }), normal[2]]),
-  await publish(stack.apiUrl, [event('fails-once', { _idemlog_fault: { mode: 'fail', times: 1 } })]),
+  await publish(api, [...normal, normal[0], normal[1]]),
+  await publish(api, [event('crashes-twice', { _idemlog_fault: { mode: 'crash_after_write', times: 2 } }), normal[2]]),
+  await publish(api, [event('fails-once', { _idemlog_fault: { mode: 'fail', times: 1 } })]),
 ];
 const expected = { received: 13, unique_processed: 10, duplicate_dropped: 3 };
 say(`published 13 events on topic ${topic} in 3 requests: 10 distinct, 3 duplicates`);
@@ -46,7 +49,7 @@ while (Date.now() < deadline) {
           : `stored ${line.unique} new, ${line.duplicates} duplicate(s), acknowledged`;
     say(`request ${ours + 1}, delivery #${line.receiveCount}: ${what}`);
   }
-  const counts = await topicCounts(stack.apiUrl, topic);
+  const counts = await topicCounts(api, topic);
   const busy = counts.queue.visible + counts.queue.in_flight;
   const exact = sameCounts(counts, expected);
   if (exact && busy === 0) settledPolls++;
@@ -57,7 +60,7 @@ while (Date.now() < deadline) {
   await sleep(2000);
 }
 
-const final = await topicCounts(stack.apiUrl, topic);
+const final = await topicCounts(api, topic);
 say(`final counters for ${topic}: ${describeCounts(final)}`);
 const exact = sameCounts(final, expected);
 say(

@@ -1,20 +1,39 @@
 // Deploys the stack with `sls deploy`, repairs what the emulator's CloudFormation drops, and records
-// the outputs in .idemlog/stack.json. Skips the deploy when the same sources are already deployed.
+// the outputs (and the API key clients send) in the stage's stack file. Skips the deploy when the
+// same sources are already deployed. The local stage goes to the emulator; any other stage to the
+// AWS account the caller's own configuration names (scripts/lib/stage.ts).
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { clientOptions, projectRoot, readStack, type StackInfo, writeStack } from './lib/stack.ts';
+import { projectRoot, type StackInfo, stackFileFor, writeStack } from './lib/stack.ts';
+import { resolveStage } from './lib/stage.ts';
 
-const stage = process.env.IDEMLOG_STAGE ?? 'local';
-const region = process.env.AWS_REGION ?? 'us-east-1';
+const target = (() => {
+  try {
+    return resolveStage(process.env);
+  } catch (error) {
+    console.error(`[idemlog] deploy refused: ${(error as Error).message}`);
+    process.exit(1);
+  }
+})();
+const { stage, region, endpoint } = target;
 const isLocal = stage === 'local';
-const endpoint = isLocal ? (process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566') : null;
 const force = process.argv.includes('--force');
 const deployTimeoutMs = 240_000;
+// The deploy tools see the stage's environment only: the emulator's on local, the caller's elsewhere.
+const aws = {
+  region,
+  maxAttempts: 2,
+  ...(endpoint
+    ? { endpoint, credentials: { accessKeyId: target.env.AWS_ACCESS_KEY_ID!, secretAccessKey: target.env.AWS_SECRET_ACCESS_KEY! } }
+    : {}),
+};
 
 function sourceHash(): string {
   const hash = createHash('sha256');
@@ -31,7 +50,7 @@ function sourceHash(): string {
 
 function runDeploy(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sls', ['deploy', '--stage', stage, '--region', region], { cwd: projectRoot, stdio: 'inherit' });
+    const child = spawn('sls', ['deploy', '--stage', stage, '--region', region], { cwd: projectRoot, stdio: 'inherit', env: target.env });
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
       reject(new Error(`sls deploy did not finish within ${deployTimeoutMs / 1000} s`));
@@ -45,7 +64,7 @@ function runDeploy(): Promise<void> {
 }
 
 async function stackOutputs(): Promise<Record<string, string> | undefined> {
-  const cloudFormation = new CloudFormationClient(clientOptions({ region, endpoint }));
+  const cloudFormation = new CloudFormationClient(aws);
   try {
     const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: `idemlog-${stage}` }));
     const stack = Stacks?.[0];
@@ -56,10 +75,10 @@ async function stackOutputs(): Promise<Record<string, string> | undefined> {
   }
 }
 
-// MiniStack releases before 1.5 (and some LocalStack ones) drop RedrivePolicy from AWS::SQS::Queue,
+// Some emulator releases (older MiniStack, some LocalStack) drop RedrivePolicy from AWS::SQS::Queue,
 // leaving a DLQ that never fills. Set it through the SQS API, only where it is missing.
 async function ensureRedrivePolicy(outputs: Record<string, string>): Promise<void> {
-  const sqs = new SQSClient(clientOptions({ region, endpoint }));
+  const sqs = new SQSClient(aws);
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: outputs.QueueUrl, AttributeNames: ['RedrivePolicy'] }));
   if (Attributes?.RedrivePolicy) return;
   const policy = { deadLetterTargetArn: outputs.DeadLetterQueueArn, maxReceiveCount: Number(outputs.MaxReceiveCount) };
@@ -67,9 +86,34 @@ async function ensureRedrivePolicy(outputs: Record<string, string>): Promise<voi
   console.error(`[idemlog] RedrivePolicy was missing after deploy; set it (maxReceiveCount ${policy.maxReceiveCount})`);
 }
 
+// MiniStack's AWS::DynamoDB::Table ignores TimeToLiveSpecification; enable it the way AWS would have.
+async function ensureTimeToLive(tables: string[]): Promise<void> {
+  const dynamo = new DynamoDBClient(aws);
+  for (const table of tables) {
+    const { TimeToLiveDescription } = await dynamo.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    if (TimeToLiveDescription?.TimeToLiveStatus === 'ENABLED' || TimeToLiveDescription?.TimeToLiveStatus === 'ENABLING') continue;
+    await dynamo.send(
+      new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true } }),
+    );
+    console.error(`[idemlog] time to live was off on ${table} after deploy; turned it on`);
+  }
+}
+
+/** The default API key's value, which API Gateway generated: never in the repository. */
+async function apiKeyValue(): Promise<string> {
+  const cloudFormation = new CloudFormationClient(aws);
+  const { StackResourceDetail } = await cloudFormation.send(
+    new DescribeStackResourceCommand({ StackName: `idemlog-${stage}`, LogicalResourceId: 'ApiGatewayApiKey1' }),
+  );
+  const apiGateway = new APIGatewayClient(aws);
+  const key = await apiGateway.send(new GetApiKeyCommand({ apiKey: StackResourceDetail!.PhysicalResourceId!, includeValue: true }));
+  if (!key.value) throw new Error('the API key has no value');
+  return key.value;
+}
+
 function previousHash(): string | undefined {
   try {
-    return readStack().sourceHash;
+    return (JSON.parse(readFileSync(stackFileFor(stage), 'utf8')) as StackInfo).sourceHash;
   } catch {
     return undefined;
   }
@@ -85,6 +129,7 @@ async function main(): Promise<void> {
     try {
       await runDeploy();
     } catch (error) {
+      if (!isLocal) throw error;
       // A deploy to the emulator occasionally stalls after "Reconfigured endpoints"; a second run finishes.
       console.error(`[idemlog] ${(error as Error).message}; retrying once`);
       await runDeploy();
@@ -94,7 +139,10 @@ async function main(): Promise<void> {
   } else {
     console.error(`[idemlog] stack idemlog-${stage} is up to date (${hash}); not redeploying (use --force)`);
   }
-  await ensureRedrivePolicy(outputs);
+  if (isLocal) {
+    await ensureRedrivePolicy(outputs);
+    await ensureTimeToLive([outputs.EventsTableName!, outputs.LedgerTableName!]);
+  }
   const apiUrl = isLocal
     ? `${endpoint}/_aws/execute-api/${outputs.RestApiId}/${stage}`
     : (outputs.ServiceEndpoint ?? `https://${outputs.RestApiId}.execute-api.${region}.amazonaws.com/${stage}`);
@@ -103,6 +151,7 @@ async function main(): Promise<void> {
     region,
     endpoint,
     apiUrl,
+    apiKey: await apiKeyValue(),
     restApiId: outputs.RestApiId!,
     queueUrl: outputs.QueueUrl!,
     queueArn: outputs.QueueArn!,
@@ -116,7 +165,7 @@ async function main(): Promise<void> {
     deployedAt: new Date().toISOString(),
   };
   writeStack(stack);
-  console.error(`[idemlog] stack outputs written to .idemlog/stack.json`);
+  console.error(`[idemlog] stack outputs and the API key written to ${stackFileFor(stage)}`);
 }
 
 main().catch((error: unknown) => {

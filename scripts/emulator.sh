@@ -3,6 +3,8 @@
 # `start` reuses anything LocalStack-compatible already answering on AWS_ENDPOINT_URL;
 # otherwise it installs the pinned MiniStack into .idemlog/venv and starts it on 127.0.0.1.
 source "$(dirname "$0")/lib/common.sh"
+# The emulator is the local stage's, whatever stage the caller's shell names.
+AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
 
 VENV="$IDEMLOG_STATE/venv"
 # A second emulator (the F4 restart test runs one on another port) sets IDEMLOG_EMULATOR_ID.

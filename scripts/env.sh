@@ -1,6 +1,7 @@
 # Source this in your shell to poke the running stack by hand:  source scripts/env.sh
 # Puts awslocal and the pinned Node on PATH, sets emulator credentials, and exports API_URL,
-# QUEUE_URL, DLQ_URL, EVENTS_TABLE, LEDGER_TABLE and PROCESS_FUNCTION from .idemlog/stack.json.
+# API_KEY, QUEUE_URL, DLQ_URL, EVENTS_TABLE, LEDGER_TABLE and PROCESS_FUNCTION from .idemlog/stack.json
+# (the local stage's: this file is for poking the emulator).
 # It sets no shell options, so it is safe in an interactive shell.
 _idemlog_root="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
 export PATH="$_idemlog_root/.idemlog/venv/bin:$_idemlog_root/node_modules/.bin:$PATH"
@@ -12,7 +13,7 @@ if [ -f "$_idemlog_root/.idemlog/stack.json" ]; then
   eval "$(node -e '
     const s = require(process.argv[1]);
     const q = (v) => JSON.stringify(String(v));
-    console.log(`export API_URL=${q(s.apiUrl)} QUEUE_URL=${q(s.queueUrl)} DLQ_URL=${q(s.deadLetterQueueUrl)}`);
+    console.log(`export API_URL=${q(s.apiUrl)} API_KEY=${q(s.apiKey)} QUEUE_URL=${q(s.queueUrl)} DLQ_URL=${q(s.deadLetterQueueUrl)}`);
     console.log(`export EVENTS_TABLE=${q(s.eventsTable)} LEDGER_TABLE=${q(s.ledgerTable)} PROCESS_FUNCTION=${q(s.processFunction)}`);
   ' "$_idemlog_root/.idemlog/stack.json")"
 else

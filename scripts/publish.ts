@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
+import type { ApiTarget } from './lib/api-client.ts';
 import { expectedFrom, snapshot, topicsOf, waitForConvergence } from './lib/convergence.ts';
 import { percentile, runLoad } from './lib/load.ts';
 import { readStack } from './lib/stack.ts';
@@ -13,26 +14,30 @@ import { buildWorkload } from './lib/workload.ts';
 const usage = `usage: npm run publish -- [options]
   --events N          events in all (default 20000)
   --dup-ratio R       share of events that repeat an earlier one, 0..0.95 (default 0.3)
-  --topics N          topics (default 8)
+  --topics N          topics, events spread round-robin over them (default 8)
   --batch N           events per request, 1..5000 (default 100)
   --concurrency N     clients sending at once (default 16)
   --rate N            target events per second (default: as fast as possible)
   --payload-bytes N   approximate payload size per event (default 64)
   --seed N            workload seed, for reproducible runs (default 1)
   --url URL           API base URL (default: the running stack's, from .idemlog/stack.json)
+  --api-key KEY       the x-api-key to send (default: the running stack's key)
+  --idempotency-keys  send an Idempotency-Key with each request, so a retry after an unknown outcome never counts twice
   --drain-timeout S   seconds to wait for the pipeline to drain (default 300)
   --json              print the summary as JSON, no progress bars`;
 
 const optionsSchema = z.object({
   events: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
   'dup-ratio': z.coerce.number().min(0).max(0.95).default(0.3),
-  topics: z.coerce.number().int().min(1).max(1000).default(8),
+  topics: z.coerce.number().int().min(1).max(1_000_000).default(8),
   batch: z.coerce.number().int().min(1).max(5000).default(100),
   concurrency: z.coerce.number().int().min(1).max(256).default(16),
   rate: z.coerce.number().positive().optional(),
   'payload-bytes': z.coerce.number().int().min(0).max(150_000).default(64),
   seed: z.coerce.number().int().min(0).default(1),
   url: z.url().optional(),
+  'api-key': z.string().min(1).optional(),
+  'idempotency-keys': z.boolean().default(false),
   'drain-timeout': z.coerce.number().positive().default(300),
   json: z.boolean().default(false),
 });
@@ -49,6 +54,8 @@ function parseOptions() {
       'payload-bytes': { type: 'string' },
       seed: { type: 'string' },
       url: { type: 'string' },
+      'api-key': { type: 'string' },
+      'idempotency-keys': { type: 'boolean' },
       'drain-timeout': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -79,7 +86,8 @@ const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 async function main() {
   const options = parseOptions();
-  const baseUrl = options.url ?? withEmulatorHost(readStack().apiUrl);
+  const stack = options.url && options['api-key'] ? undefined : readStack();
+  const api: ApiTarget = { url: options.url ?? withEmulatorHost(stack!.apiUrl), key: options['api-key'] ?? stack!.apiKey };
   const showBars = !options.json && process.stderr.isTTY;
   const workload = buildWorkload({
     events: options.events,
@@ -90,10 +98,10 @@ async function main() {
     seed: options.seed,
     runId: randomBytes(4).toString('hex'),
   });
-  const before = await snapshot(baseUrl, topicsOf(workload.requests));
+  const before = await snapshot(api, topicsOf(workload.requests));
   if (!options.json) {
     console.error(
-      `publishing ${workload.total} events (${workload.distinct} distinct) in ${workload.requests.length} requests to ${baseUrl}`,
+      `publishing ${workload.total} events (${workload.distinct} distinct) in ${workload.requests.length} requests to ${api.url}`,
     );
   }
 
@@ -103,7 +111,8 @@ async function main() {
   );
   if (showBars) sendBar.start(workload.total, 0);
   const load = await runLoad(workload.requests, {
-    baseUrl,
+    api,
+    idempotencyKeys: options['idempotency-keys'],
     concurrency: options.concurrency,
     rate: options.rate,
     onProgress: (done) => showBars && sendBar.update(done),
@@ -116,7 +125,7 @@ async function main() {
     cliProgress.Presets.shades_classic,
   );
   if (showBars) drainBar.start(expected.received, 0);
-  const drain = await waitForConvergence(baseUrl, before, expected, {
+  const drain = await waitForConvergence(api, before, expected, {
     timeoutMs: options['drain-timeout'] * 1000,
     onProgress: (received) => showBars && drainBar.update(Math.min(received, expected.received)),
   });

@@ -2,6 +2,8 @@
 # `npm test`: unit tests, then integration and end-to-end tests against the emulator (arguments go to vitest). Starts the
 # emulator and deploys when needed (local stage, fault injection on: only payloads that carry a
 # fault marker are affected), and stops the emulator afterwards if it started it.
+# Tests run against the local stage on the emulator, whatever stage the caller's shell names.
+export IDEMLOG_STAGE=local
 source "$(dirname "$0")/lib/common.sh"
 
 started_pid=""

@@ -8,13 +8,16 @@ mkdir -p "$IDEMLOG_STATE"
 cd "$IDEMLOG_ROOT"
 
 export PATH="$IDEMLOG_ROOT/node_modules/.bin:$PATH"
-export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
-export AWS_REGION="${AWS_REGION:-us-east-1}"
-export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-$AWS_REGION}"
-# The emulator accepts any credentials; real AWS stages bring their own.
-export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}"
-export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 export SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off
+# Only the local stage talks to the emulator, with its test credentials; any other stage is real
+# AWS with the caller's own configuration, untouched (scripts/lib/stage.ts refuses a mix).
+if [[ "${IDEMLOG_STAGE:-local}" == local ]]; then
+  export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
+  export AWS_REGION="${AWS_REGION:-us-east-1}"
+  export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-$AWS_REGION}"
+  export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}"
+  export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
+fi
 
 log() { printf '\033[1;34m[idemlog]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[idemlog] %s\033[0m\n' "$*" >&2; exit 1; }

@@ -1,6 +1,7 @@
 import pMap from 'p-map';
 import type { CountsBody } from '../../functions/domain/counts.ts';
 import type { Stats } from '../../functions/domain/stats.ts';
+import { type ApiTarget, callApi } from './api-client.ts';
 import type { WorkloadEvent } from './workload.ts';
 
 export const countKeys = ['received', 'unique_processed', 'duplicate_dropped'] as const;
@@ -28,24 +29,24 @@ export function expectedFrom(accepted: WorkloadEvent[]): Expected {
   return expected;
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`GET ${new URL(url).pathname} answered ${response.status}: ${await response.text()}`);
+async function getJson<T>(api: ApiTarget, path: string): Promise<T> {
+  const response = await callApi(api, path);
+  if (!response.ok) throw new Error(`GET ${path.split('?')[0]} answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;
 }
 
 /** Totals and the queue, without a topic page. */
-export const fetchStats = (baseUrl: string): Promise<Stats> => getJson<Stats>(`${baseUrl}/stats?topics_limit=0`);
+export const fetchStats = (api: ApiTarget): Promise<Stats> => getJson<Stats>(api, '/stats?topics_limit=0');
 
 /** These topics' counters (zero for a topic not seen yet): one by one when few, else by paging through every topic once. */
-export async function fetchTopicCounts(baseUrl: string, topics: string[]): Promise<Record<string, CountsBody>> {
+export async function fetchTopicCounts(api: ApiTarget, topics: string[]): Promise<Record<string, CountsBody>> {
   const zero = (): CountsBody => ({ received: 0, unique_processed: 0, duplicate_dropped: 0 });
   const counts: Record<string, CountsBody> = {};
   if (topics.length <= 64) {
     await pMap(
       topics,
       async (topic) => {
-        const stats = await getJson<Stats>(`${baseUrl}/stats?topic=${encodeURIComponent(topic)}`);
+        const stats = await getJson<Stats>(api, `/stats?topic=${encodeURIComponent(topic)}`);
         counts[topic] = stats.topics[topic] ?? zero();
       },
       { concurrency: 8 },
@@ -56,7 +57,8 @@ export async function fetchTopicCounts(baseUrl: string, topics: string[]): Promi
   let cursor: string | null = null;
   do {
     const page: Stats = await getJson<Stats>(
-      `${baseUrl}/stats?topics_limit=1000${cursor ? `&topics_cursor=${encodeURIComponent(cursor)}` : ''}`,
+      api,
+      `/stats?topics_limit=1000${cursor ? `&topics_cursor=${encodeURIComponent(cursor)}` : ''}`,
     );
     for (const [topic, topicCounts] of Object.entries(page.topics)) if (wanted.has(topic)) counts[topic] = topicCounts;
     cursor = page.topics_next_cursor;
@@ -73,8 +75,8 @@ export interface Snapshot {
 export const topicsOf = (requests: WorkloadEvent[][]) => [...new Set(requests.flat().map((event) => event.topic))];
 
 /** Totals and these topics' counters, to compare against later. */
-export async function snapshot(baseUrl: string, topics: string[]): Promise<Snapshot> {
-  const [totals, topicCounts] = await Promise.all([fetchStats(baseUrl), fetchTopicCounts(baseUrl, topics)]);
+export async function snapshot(api: ApiTarget, topics: string[]): Promise<Snapshot> {
+  const [totals, topicCounts] = await Promise.all([fetchStats(api), fetchTopicCounts(api, topics)]);
   return { totals, topics: topicCounts };
 }
 
@@ -98,7 +100,7 @@ export interface DrainResult {
  * compares every figure exactly: totals and each topic.
  */
 export async function waitForConvergence(
-  baseUrl: string,
+  api: ApiTarget,
   before: Snapshot,
   expected: Expected,
   options: {
@@ -115,11 +117,11 @@ export async function waitForConvergence(
   let timedOut = false;
   const receivedSince = async (stats: Stats) => {
     if (options.scope !== 'topics') return stats.received - before.totals.received;
-    const now = await fetchTopicCounts(baseUrl, ownTopics);
+    const now = await fetchTopicCounts(api, ownTopics);
     return ownTopics.reduce((sum, topic) => sum + now[topic]!.received - before.topics[topic]!.received, 0);
   };
   for (;;) {
-    final = await fetchStats(baseUrl);
+    final = await fetchStats(api);
     const received = await receivedSince(final);
     options.onProgress?.(received);
     const empty = final.queue.visible + final.queue.in_flight === 0;
@@ -131,7 +133,7 @@ export async function waitForConvergence(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
   }
   const drainMs = performance.now() - started;
-  const after = await fetchTopicCounts(baseUrl, ownTopics);
+  const after = await fetchTopicCounts(api, ownTopics);
   const observed: Expected = { ...minus(final, before.totals), topics: {} };
   for (const topic of ownTopics) observed.topics[topic] = minus(after[topic]!, before.topics[topic]!);
   if (options.scope === 'topics') {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CountsBody } from '../../functions/domain/counts.ts';
+import { type ApiTarget, callApi } from './api-client.ts';
 import { countKeys, fetchStats, fetchTopicCounts } from './convergence.ts';
 
 const started = Date.now();
@@ -20,8 +21,8 @@ export function demoTopic(name: string) {
   return { topic, event };
 }
 
-export async function publish(baseUrl: string, events: unknown[]): Promise<string> {
-  const response = await fetch(`${baseUrl}/publish`, {
+export async function publish(api: ApiTarget, events: unknown[]): Promise<string> {
+  const response = await callApi(api, '/publish', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(events),
@@ -32,10 +33,10 @@ export async function publish(baseUrl: string, events: unknown[]): Promise<strin
 }
 
 export async function topicCounts(
-  baseUrl: string,
+  api: ApiTarget,
   topic: string,
 ): Promise<CountsBody & { queue: { visible: number; in_flight: number; dead_letter: number } }> {
-  const [stats, counts] = await Promise.all([fetchStats(baseUrl), fetchTopicCounts(baseUrl, [topic])]);
+  const [stats, counts] = await Promise.all([fetchStats(api), fetchTopicCounts(api, [topic])]);
   return { ...counts[topic]!, queue: stats.queue };
 }
 

@@ -1,11 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withRetries } from '../../functions/shared/retry.ts';
+import { type ApiTarget, callApi } from './api-client.ts';
 import type { WorkloadEvent } from './workload.ts';
 
 export interface LoadOptions {
-  baseUrl: string;
+  api: ApiTarget;
   concurrency: number;
   /** Events per second across all clients; undefined sends as fast as the API answers. */
   rate?: number;
   maxAttempts?: number;
+  /** Send an Idempotency-Key with each request, the same on its retries, so that a retry after an unknown outcome cannot count twice. */
+  idempotencyKeys?: boolean;
   onProgress?: (eventsDone: number) => void;
 }
 
@@ -14,20 +20,25 @@ export interface LoadResult {
   attempts: number;
   /** Events the API accepted with 202 (or outside the not-enqueued list of a 503). */
   accepted: WorkloadEvent[];
-  /** Events sent in attempts whose outcome is unknown (connection lost mid-request). */
+  /** Events sent without an idempotency key in attempts whose outcome is unknown (connection lost, gateway 5xx). */
   ambiguous: number;
   /** Events given up on after a 4xx or after the last retry. */
   abandoned: number;
+  /** Answers replayed from an earlier attempt with the same Idempotency-Key. */
+  replayed: number;
   statuses: Record<string, number>;
   latenciesMs: number[];
   durationMs: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Thrown inside an attempt to ask the retry policy for another one. */
+class TryAgain extends Error {
+  override readonly name = 'TryAgain';
+}
 
 /**
- * Sends every request with `concurrency` clients, retrying 5xx answers and network errors with
- * bounded exponential backoff, as a real client would. After a 503 not_enqueued only the events it
+ * Sends every request with `concurrency` clients, as a careful client would: 5xx answers, 429s and
+ * network errors are retried with the one retry policy; after a 503 not_enqueued only the events it
  * names are re-sent.
  */
 export async function runLoad(requests: WorkloadEvent[][], options: LoadOptions): Promise<LoadResult> {
@@ -37,15 +48,18 @@ export async function runLoad(requests: WorkloadEvent[][], options: LoadOptions)
     accepted: [],
     ambiguous: 0,
     abandoned: 0,
+    replayed: 0,
     statuses: {},
     latenciesMs: [],
     durationMs: 0,
   };
-  const maxAttempts = options.maxAttempts ?? 6;
   const started = performance.now();
   let nextRequest = 0;
   let eventsScheduled = 0;
   let eventsDone = 0;
+  const count = (status: string | number) => {
+    result.statuses[status] = (result.statuses[status] ?? 0) + 1;
+  };
 
   const throttle = async (events: number) => {
     if (!options.rate) return;
@@ -54,50 +68,65 @@ export async function runLoad(requests: WorkloadEvent[][], options: LoadOptions)
     if (due > 0) await sleep(due);
   };
 
+  /** One attempt; resolves when the events are settled (accepted or refused for good), throws TryAgain otherwise. */
+  const attempt = async (pending: { events: WorkloadEvent[]; key: string }) => {
+    result.attempts++;
+    const t0 = performance.now();
+    let response: Response;
+    try {
+      response = await callApi(options.api, '/publish', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(options.idempotencyKeys ? { 'idempotency-key': pending.key } : {}) },
+        body: JSON.stringify(pending.events),
+      });
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code ?? 'network';
+      count(code);
+      if (code !== 'ECONNREFUSED' && !options.idempotencyKeys) result.ambiguous += pending.events.length;
+      throw new TryAgain(code);
+    }
+    const body = (await response.json().catch(() => undefined)) as { error?: string; details?: Array<{ index: number }> } | undefined;
+    result.latenciesMs.push(performance.now() - t0);
+    count(response.status);
+    if (response.headers.get('idempotent-replayed') === 'true') result.replayed++;
+    if (response.status === 202 || response.status === 200) {
+      result.accepted.push(...pending.events);
+      return;
+    }
+    if (response.status === 503 && body?.error === 'not_enqueued' && Array.isArray(body.details)) {
+      const refused = new Set<number>(body.details.map((d) => d.index));
+      result.accepted.push(...pending.events.filter((_, i) => !refused.has(i)));
+      // The rest is another request, with another body: it gets its own key.
+      pending.events = pending.events.filter((_, i) => refused.has(i));
+      pending.key = randomUUID();
+      throw new TryAgain('not_enqueued');
+    }
+    if (response.status === 429 || response.status === 409) {
+      // Refused before any work (throttled), or the same key is still in flight: wait as told.
+      await sleep(1000 * Number(response.headers.get('retry-after') ?? 1));
+      throw new TryAgain(String(response.status));
+    }
+    if (response.status < 500) {
+      result.abandoned += pending.events.length;
+      return;
+    }
+    // Any other 5xx (a gateway timeout, say) may come after the events were enqueued.
+    if (!options.idempotencyKeys) result.ambiguous += pending.events.length;
+    throw new TryAgain(String(response.status));
+  };
+
   const send = async (events: WorkloadEvent[]) => {
-    let pending = events;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > maxAttempts) {
-        result.abandoned += pending.length;
-        return;
-      }
-      if (attempt > 1) await sleep(Math.min(5000, 100 * 2 ** (attempt - 2)) * (0.5 + Math.random()));
-      result.attempts++;
-      const t0 = performance.now();
-      let status: number;
-      let body: { error?: string; details?: Array<{ index: number }> } | undefined;
-      try {
-        const response = await fetch(`${options.baseUrl}/publish`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(pending),
-        });
-        status = response.status;
-        body = (await response.json().catch(() => undefined)) as typeof body;
-      } catch (error) {
-        const code = (error as { cause?: { code?: string } }).cause?.code ?? 'network';
-        result.statuses[code] = (result.statuses[code] ?? 0) + 1;
-        if (code !== 'ECONNREFUSED') result.ambiguous += pending.length;
-        continue;
-      }
-      result.latenciesMs.push(performance.now() - t0);
-      result.statuses[status] = (result.statuses[status] ?? 0) + 1;
-      if (status === 202) {
-        result.accepted.push(...pending);
-        return;
-      }
-      if (status === 503 && body?.error === 'not_enqueued' && Array.isArray(body.details)) {
-        const refused = new Set<number>(body.details.map((d) => d.index));
-        result.accepted.push(...pending.filter((_, i) => !refused.has(i)));
-        pending = pending.filter((_, i) => refused.has(i));
-        continue;
-      }
-      if (status < 500) {
-        result.abandoned += pending.length;
-        return;
-      }
-      // Any other 5xx (a gateway timeout, say) may come after the events were enqueued.
-      result.ambiguous += pending.length;
+    const pending = { events, key: randomUUID() };
+    try {
+      await withRetries(() => attempt(pending), {
+        attempts: options.maxAttempts ?? 6,
+        retryable: (error) => error instanceof TryAgain,
+        minDelayMs: 100,
+        maxDelayMs: 5000,
+      });
+    } catch (error) {
+      if (!(error instanceof TryAgain)) throw error;
+      result.abandoned += pending.events.length;
     }
   };
 

@@ -58,10 +58,8 @@ describe('real-world shapes through the deployed API', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const response = await fetch(
-        `${stack.apiUrl}/events?topic=${encodeURIComponent(topic)}&limit=50${cursor ? `&cursor=${cursor}` : ''}`,
-      );
-      const text = await response.text();
+      const response = await api(`/events?topic=${encodeURIComponent(topic)}&limit=50${cursor ? `&cursor=${cursor}` : ''}`);
+      const { text } = response;
       expect(response.status).toBe(200);
       expect(Buffer.byteLength(text)).toBeLessThan(lambdaResponseLimit);
       const body = JSON.parse(text);

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { apiTargetOf } from '../../scripts/lib/api-client.ts';
 import { expectedFrom, fetchStats, snapshot, topicsOf, waitForConvergence } from '../../scripts/lib/convergence.ts';
 import { runLoad } from '../../scripts/lib/load.ts';
 import { projectRoot, type StackInfo } from '../../scripts/lib/stack.ts';
@@ -50,17 +51,17 @@ describe('F4 emulator restart with persistence, in the middle of a load', () => 
       seed: 4,
       runId: `f4${Date.now().toString(36)}`,
     });
-    const before = await snapshot(stack.apiUrl, topicsOf(workload.requests));
+    const before = await snapshot(apiTargetOf(stack), topicsOf(workload.requests));
     // Paced so that the restart lands in the middle; clients retry through the outage.
-    const loading = runLoad(workload.requests, { baseUrl: stack.apiUrl, concurrency: 8, rate: 600, maxAttempts: 30 });
+    const loading = runLoad(workload.requests, { api: apiTargetOf(stack), concurrency: 8, rate: 600, maxAttempts: 30 });
     await new Promise((resolve) => setTimeout(resolve, 4000));
-    const beforeRestart = await fetchStats(stack.apiUrl);
+    const beforeRestart = await fetchStats(apiTargetOf(stack));
     emulator('stop');
     emulator('start');
     const load = await loading;
 
     const expected = expectedFrom(load.accepted);
-    const drain = await waitForConvergence(stack.apiUrl, before, expected, { timeoutMs: 240_000, intervalMs: 1000, scope: 'topics' });
+    const drain = await waitForConvergence(apiTargetOf(stack), before, expected, { timeoutMs: 240_000, intervalMs: 1000, scope: 'topics' });
     console.log(
       `F4: restarted after ${beforeRestart.received - before.totals.received} events were counted; ${load.accepted.length} accepted, ` +
         `${load.ambiguous} in requests cut by the restart, statuses ${JSON.stringify(load.statuses)}; observed ${JSON.stringify({ ...drain.observed, topics: undefined })}`,

@@ -189,9 +189,13 @@ describe(`fuzz: ${total} generated requests against the deployed API`, () => {
     const client = async () => {
       while (next < requests.length) {
         const request = requests[next++]!;
+        // Mostly the stack's key; now and then none, or a wrong one: the gateway's refusal must be JSON too.
+        const key = pick(['valid', 'valid', 'valid', 'valid', 'valid', 'valid', 'valid', 'valid', 'valid', 'none', 'wrong']);
+        const keyHeader =
+          key === 'valid' ? { 'x-api-key': stack.apiKey } : key === 'wrong' ? { 'x-api-key': 'not-a-key-of-this-api-0000' } : {};
         const response = await fetch(`${stack.apiUrl}${request.path}`, {
           method: request.method,
-          headers: request.headers,
+          headers: { ...keyHeader, ...request.headers },
           body: request.body,
         });
         const text = await response.text();

@@ -9,8 +9,17 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-export async function api<T = any>(path: string, init: RequestInit = {}): Promise<ApiResponse<T>> {
-  const response = await fetch(`${stack.apiUrl}${path}`, init);
+export interface ApiRequest extends RequestInit {
+  /** Send no x-api-key, as a stranger would. */
+  anonymous?: boolean;
+  /** The raw body text, besides the parsed body. */
+  text?: boolean;
+}
+
+/** A request to the deployed API with the stack's API key, unless `anonymous`. */
+export async function api<T = any>(path: string, { anonymous, ...init }: ApiRequest = {}): Promise<ApiResponse<T> & { text: string }> {
+  const headers = { ...(anonymous ? {} : { 'x-api-key': stack.apiKey }), ...(init.headers as Record<string, string> | undefined) };
+  const response = await fetch(`${stack.apiUrl}${path}`, { ...init, headers });
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -18,7 +27,7 @@ export async function api<T = any>(path: string, init: RequestInit = {}): Promis
   } catch {
     // left as text: a test asserting JSON fails on it
   }
-  return { status: response.status, headers: response.headers, body: body as T };
+  return { status: response.status, headers: response.headers, body: body as T, text };
 }
 
 export const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>

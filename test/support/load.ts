@@ -1,3 +1,4 @@
+import { apiTargetOf } from '../../scripts/lib/api-client.ts';
 import {
   countKeys,
   type DrainResult,
@@ -18,9 +19,9 @@ export async function sendAndConverge(
   concurrency = 16,
   timeoutMs = 300_000,
 ): Promise<{ load: LoadResult; drain: DrainResult }> {
-  const before = await snapshot(stack.apiUrl, topicsOf(requests));
-  const load = await runLoad(requests, { baseUrl: stack.apiUrl, concurrency });
-  const drain = await waitForConvergence(stack.apiUrl, before, expectedFrom(load.accepted), {
+  const before = await snapshot(apiTargetOf(stack), topicsOf(requests));
+  const load = await runLoad(requests, { api: apiTargetOf(stack), concurrency });
+  const drain = await waitForConvergence(apiTargetOf(stack), before, expectedFrom(load.accepted), {
     timeoutMs,
     intervalMs: 500,
     scope: 'topics',
@@ -30,7 +31,7 @@ export async function sendAndConverge(
 
 /** Whole-stack invariant: after a drain, received = unique + duplicates, and topics sum to the totals. */
 export async function expectInvariant(expect: (value: unknown) => any) {
-  const stats = await fetchStats(stack.apiUrl);
+  const stats = await fetchStats(apiTargetOf(stack));
   expect(stats.received).toBe(stats.unique_processed + stats.duplicate_dropped);
   const everyTopic = await everyTopicCounts();
   for (const key of countKeys) {
@@ -48,7 +49,7 @@ export function publishFromClients(event: TestEvent, clients: number): Promise<L
   const sent: WorkloadEvent = { payload: {}, ...event };
   return runLoad(
     Array.from({ length: clients }, () => [sent]),
-    { baseUrl: stack.apiUrl, concurrency: clients },
+    { api: apiTargetOf(stack), concurrency: clients },
   );
 }
 

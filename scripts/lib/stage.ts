@@ -1,0 +1,55 @@
+/**
+ * Which AWS a stage talks to. The local stage is a rehearsal of production on the emulator, with
+ * the emulator's endpoint and test credentials; every other stage is real AWS with the caller's
+ * own configuration, untouched, and is refused if the emulator's settings leaked into it.
+ */
+export const emulatorEndpoint = 'http://127.0.0.1:4566';
+const emulatorCredentials = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+
+export type Env = Record<string, string | undefined>;
+
+export interface StageTarget {
+  stage: string;
+  region: string;
+  /** The emulator's endpoint on the local stage; null on AWS. */
+  endpoint: string | null;
+  /** The environment the deploy tools (sls, the SDK) run with. */
+  env: Env;
+}
+
+export class StageConfigurationError extends Error {
+  override readonly name = 'StageConfigurationError';
+}
+
+export const stageOf = (env: Env) => env.IDEMLOG_STAGE ?? 'local';
+
+export function resolveStage(env: Env): StageTarget {
+  const stage = stageOf(env);
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  if (stage === 'local') {
+    const endpoint = env.AWS_ENDPOINT_URL ?? emulatorEndpoint;
+    return {
+      stage,
+      region,
+      endpoint,
+      env: {
+        ...env,
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_REGION: region,
+        AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? emulatorCredentials.AWS_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? emulatorCredentials.AWS_SECRET_ACCESS_KEY,
+      },
+    };
+  }
+  if (env.AWS_ENDPOINT_URL) {
+    throw new StageConfigurationError(
+      `AWS_ENDPOINT_URL is set (${env.AWS_ENDPOINT_URL}), but stage '${stage}' deploys to real AWS; unset it (scripts/env.sh sets it for the emulator)`,
+    );
+  }
+  if (env.AWS_ACCESS_KEY_ID === emulatorCredentials.AWS_ACCESS_KEY_ID) {
+    throw new StageConfigurationError(
+      `AWS_ACCESS_KEY_ID is the emulator's test key, but stage '${stage}' deploys to real AWS; use your own credentials`,
+    );
+  }
+  return { stage, region, endpoint: null, env: { ...env } };
+}

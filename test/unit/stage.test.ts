@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../scripts/lib/stack.ts';
+import { resolveStage, StageConfigurationError } from '../../scripts/lib/stage.ts';
+
+describe('stage isolation', () => {
+  it('points the local stage at the emulator, with test credentials unless the caller has some', () => {
+    expect(resolveStage({})).toMatchObject({
+      stage: 'local',
+      endpoint: 'http://127.0.0.1:4566',
+      env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' },
+    });
+    expect(resolveStage({ AWS_ENDPOINT_URL: 'http://localstack:4566' }).endpoint).toBe('http://localstack:4566');
+  });
+
+  it('hands any other stage the caller’s AWS configuration untouched, with no endpoint and no test credentials', () => {
+    const caller = { IDEMLOG_STAGE: 'prod', AWS_PROFILE: 'ops', AWS_REGION: 'eu-west-1', PATH: '/usr/bin' };
+    const target = resolveStage(caller);
+    expect(target).toEqual({ stage: 'prod', region: 'eu-west-1', endpoint: null, env: caller });
+    expect(target.env).not.toHaveProperty('AWS_ENDPOINT_URL');
+    expect(target.env).not.toHaveProperty('AWS_ACCESS_KEY_ID');
+  });
+
+  it('refuses a non-local stage when the emulator’s endpoint or test key leaked into the environment', () => {
+    expect(() => resolveStage({ IDEMLOG_STAGE: 'prod', AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' })).toThrow(StageConfigurationError);
+    expect(() => resolveStage({ IDEMLOG_STAGE: 'staging', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' })).toThrow(/test key/);
+  });
+});
+
+describe('npm run deploy for a real AWS stage', () => {
+  it('runs sls with the caller’s configuration and nothing of the emulator’s', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'fake-sls-'));
+    const record = join(bin, 'sls-saw.json');
+    // A stand-in for sls that records what it was given, then fails so nothing else happens.
+    writeFileSync(
+      join(bin, 'sls'),
+      `#!/usr/bin/env node\nrequire('node:fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify({ argv: process.argv.slice(2), env: process.env }));\nprocess.exit(1);\n`,
+      { mode: 0o755 },
+    );
+    const caller = {
+      PATH: `${bin}:${join(projectRoot, 'node_modules/.bin')}:${process.env.PATH}`,
+      HOME: process.env.HOME ?? '/root',
+      IDEMLOG_STAGE: 'prod',
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'caller-secret',
+      AWS_REGION: 'eu-west-1',
+    };
+    const result = spawnSync('node', ['scripts/deploy.ts'], { cwd: projectRoot, env: caller, encoding: 'utf8', timeout: 60_000 });
+    expect(result.status).toBe(1);
+    const saw = JSON.parse(readFileSync(record, 'utf8')) as { argv: string[]; env: Record<string, string> };
+    expect(saw.argv).toEqual(['deploy', '--stage', 'prod', '--region', 'eu-west-1']);
+    expect(saw.env.AWS_ENDPOINT_URL).toBeUndefined();
+    expect(saw.env).toMatchObject({
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'caller-secret',
+      AWS_REGION: 'eu-west-1',
+    });
+  });
+
+  it('is refused when the emulator’s endpoint leaked into the shell, before anything runs', () => {
+    const result = spawnSync('node', ['scripts/deploy.ts'], {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH, IDEMLOG_STAGE: 'prod', AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/AWS_ENDPOINT_URL is set/);
+  });
+});
