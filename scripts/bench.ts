@@ -14,7 +14,7 @@ import { consumeMessage } from '../functions/domain/consume.ts';
 import { packEvents } from '../functions/domain/envelope.ts';
 import { eventSchema } from '../functions/domain/event.ts';
 import { type ApiTarget, apiTargetOf } from './lib/api-client.ts';
-import { clientsFor, invocationLogs } from './lib/aws.ts';
+import { clientsFor, invocationMetrics } from './lib/aws.ts';
 import { expectedFrom, fetchStats, snapshot, topicsOf, waitForConvergence } from './lib/convergence.ts';
 import { deployLocal } from './lib/deploy-local.ts';
 import { percentile, runLoad } from './lib/load.ts';
@@ -137,21 +137,21 @@ async function runConfig(name: 'baseline' | 'default', events: number) {
   const exact = drain.converged && load.ambiguous === 0 && load.abandoned === 0;
   log(`   ${exact ? 'EXACT' : `NOT EXACT: ${drain.mismatches.join('; ')}`} in ${round(seconds, 1)} s`);
 
-  const batches = await invocationLogs(clientsFor(stack).logs, stack.processFunction, since);
+  const batches = await invocationMetrics(clientsFor(stack).logs, stack.processFunction, since);
   const sum = (key: keyof (typeof batches)[number]) => batches.reduce((total, b) => total + Number(b[key] ?? 0), 0);
   const sqs = sqsSendFigures(workload.requests, CONFIGS[name]);
   const perThousand = (count: number) => round((count / accepted) * 1000, 1);
   const processInvocations = batches.length;
   const publishInvocations = load.attempts;
-  const dynamoRequests = sum('peeks') + sum('transactions') + sum('cancelled');
+  const dynamoRequests = sum('PreReads') + sum('TransactionsCommitted') + sum('TransactionsCancelled');
   // AWS's poller makes one ReceiveMessage and one DeleteMessageBatch per batch it hands to Lambda (empty polls not counted).
   const sqsRequests = sqs.calls + 2 * processInvocations;
   const sqsBilled = sqs.billed * 2 + processInvocations;
-  const wruRule = sum('wruRule');
-  const wruReported = sum('wruReported');
+  const wruRule = sum('WriteUnits');
+  const wruReported = sum('WriteUnitsReported');
   // Pre-reads are eventually consistent BatchGetItems of ~1 key per event plus the marker: 0.5 RRU each.
-  const rru = sum('peeks') > 0 ? 0.5 * (accepted + sum('peeks')) : 0;
-  const processSeconds = sum('durationMs') / 1000;
+  const rru = sum('PreReads') > 0 ? 0.5 * (accepted + sum('PreReads')) : 0;
+  const processSeconds = sum('BatchDuration') / 1000;
   const publishSeconds = (percentile(load.latenciesMs, 50) / 1000) * publishInvocations;
   const perMillion = 1_000_000 / accepted;
   const cost = {
@@ -186,9 +186,9 @@ async function runConfig(name: 'baseline' | 'default', events: number) {
     detail: {
       sqs_messages: sqs.messages,
       process_invocations: processInvocations,
-      transactions: sum('transactions'),
-      cancelled_transactions: sum('cancelled'),
-      pre_reads: sum('peeks'),
+      transactions: sum('TransactionsCommitted'),
+      cancelled_transactions: sum('TransactionsCancelled'),
+      pre_reads: sum('PreReads'),
       mismatches: drain.mismatches,
     },
   };

@@ -13,8 +13,8 @@ if (!process.argv.includes('--force') && (await faultInjectionOn(lambda, stack.p
   console.error('redeploy without it first (npm run deploy), or pass --force to redrive anyway.');
   process.exit(2);
 }
-const result = await redrive(sqs, stack.deadLetterQueueUrl, stack.queueUrl);
+const result = await redrive(sqs, stack);
 console.log(
-  `moved ${result.moved} message(s) from ${stack.deadLetterQueueUrl} back to ${stack.queueUrl}${result.failed ? `; ${result.failed} could not be sent and stay in the DLQ` : ''}`,
+  `moved ${result.moved} message(s) from ${stack.deadLetterQueueUrl} back to ${stack.queueUrl} (${result.method})${result.failed ? `; ${result.failed} could not be sent and stay in the DLQ` : ''}`,
 );
 process.exit(result.failed ? 1 : 0);

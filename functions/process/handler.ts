@@ -2,13 +2,15 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbLedger } from '../adapters/dynamo-ledger.ts';
 import { withInjectedFaults } from '../adapters/fault-injection.ts';
-import { addMetrics, type ConsumeMetrics, consumeMessage, emptyMetrics } from '../domain/consume.ts';
+import { type ConsumeMetrics, consumeMessage } from '../domain/consume.ts';
 import { DeadlineError } from '../domain/errors.ts';
 import { dynamoClient } from '../shared/clients/dynamo.ts';
 import { config } from '../shared/config.ts';
 import { deadlineSignal } from '../shared/deadline.ts';
 import { describe } from '../shared/http.ts';
+import { observed } from '../shared/lambda.ts';
 import { logger } from '../shared/logger.ts';
+import { MetricUnit, metrics } from '../shared/metrics.ts';
 
 const { EVENTS_TABLE, LEDGER_TABLE, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, FAULT_INJECTION, PEEK_BEFORE_WRITE } = config();
 const dynamoLedger = new DynamoDbLedger(dynamoClient(), {
@@ -29,58 +31,59 @@ class UnreadableMessageError extends Error {
   override readonly name = 'UnreadableMessageError';
 }
 
-let invocation: { messages: number; notStarted: number; metrics: ConsumeMetrics; context: Context; signal: AbortSignal };
+/** The DynamoDB work of one message, as metrics: the benchmark sums them from the EMF lines. */
+function addWorkMetrics(work: ConsumeMetrics): void {
+  metrics.addMetric('PreReads', MetricUnit.Count, work.peeks);
+  metrics.addMetric('TransactionsCommitted', MetricUnit.Count, work.transactions);
+  metrics.addMetric('TransactionsCancelled', MetricUnit.Count, work.cancelled);
+  metrics.addMetric('WriteUnits', MetricUnit.Count, work.wruRule);
+  metrics.addMetric('WriteUnitsReported', MetricUnit.Count, work.wruReported);
+}
 
-async function processRecord(record: SQSRecord): Promise<void> {
-  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
-  if (invocation.context.getRemainingTimeInMillis() < minimumStartMs || invocation.signal.aborted) {
-    invocation.notStarted++;
-    throw new DeadlineError(`not started: ${invocation.context.getRemainingTimeInMillis()} ms left`);
-  }
-  try {
-    const outcome = await consumeMessage(record.body, record.messageId, ledger, {
-      counterShards: COUNTER_SHARDS,
-      peek: PEEK_BEFORE_WRITE === 'on',
-      faults: { enabled: FAULT_INJECTION === 'on', receiveCount },
-      signal: invocation.signal,
-    });
-    addMetrics(invocation.metrics, outcome.metrics);
-    if (outcome.status === 'unreadable') {
-      logger.error('message unreadable; left for the DLQ', { messageId: record.messageId, receiveCount, reason: outcome.reason });
-      throw new UnreadableMessageError(outcome.reason);
+function processRecordWithin(context: Context, signal: AbortSignal) {
+  return async (record: SQSRecord): Promise<void> => {
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
+    if (context.getRemainingTimeInMillis() < minimumStartMs || signal.aborted) {
+      metrics.addMetric('MessagesNotStarted', MetricUnit.Count, 1);
+      throw new DeadlineError(`not started: ${context.getRemainingTimeInMillis()} ms left`);
     }
-    logger.info('message done', { messageId: record.messageId, receiveCount, ...outcome });
-  } catch (error) {
-    if (!(error instanceof UnreadableMessageError))
-      logger.warn('message failed', { messageId: record.messageId, receiveCount, error: describe(error) });
-    throw error;
-  }
+    try {
+      const outcome = await consumeMessage(record.body, record.messageId, ledger, {
+        counterShards: COUNTER_SHARDS,
+        peek: PEEK_BEFORE_WRITE === 'on',
+        faults: { enabled: FAULT_INJECTION === 'on', receiveCount },
+        signal,
+      });
+      addWorkMetrics(outcome.metrics);
+      if (outcome.status === 'unreadable') {
+        metrics.addMetric('MessagesUnreadable', MetricUnit.Count, 1);
+        logger.error('message unreadable; left for the DLQ', { messageId: record.messageId, receiveCount, reason: outcome.reason });
+        throw new UnreadableMessageError(outcome.reason);
+      }
+      metrics.addMetric('EventsStored', MetricUnit.Count, outcome.unique);
+      metrics.addMetric('DuplicatesDropped', MetricUnit.Count, outcome.duplicates);
+      metrics.addMetric('EventsRedelivered', MetricUnit.Count, outcome.redelivered);
+      logger.info('message done', { messageId: record.messageId, receiveCount, ...outcome });
+    } catch (error) {
+      metrics.addMetric('MessagesFailed', MetricUnit.Count, 1);
+      if (!(error instanceof UnreadableMessageError))
+        logger.warn('message failed', { messageId: record.messageId, receiveCount, error: describe(error) });
+      throw error;
+    }
+  };
 }
 
 // A failing message is reported alone (ReportBatchItemFailures); the others are acknowledged.
-export const handler = async (event: SQSEvent, context: Context) => {
+export const handler = observed(async (event: SQSEvent, context: Context) => {
   const started = performance.now();
-  invocation = {
-    messages: event.Records.length,
-    notStarted: 0,
-    metrics: emptyMetrics(),
-    context,
-    signal: deadlineSignal(context, deadlineMarginMs),
-  };
+  metrics.addMetric('Messages', MetricUnit.Count, event.Records.length);
   // Messages one after another: each one's pre-read then sees what the previous one stored, instead
   // of racing it into a cancelled transaction. Concurrency comes from concurrent invocations.
-  const response = await processPartialResponse(event, processRecord, processor, {
+  const response = await processPartialResponse(event, processRecordWithin(context, deadlineSignal(context, deadlineMarginMs)), processor, {
     context,
     throwOnFullBatchFailure: false,
     processInParallel: false,
   });
-  // One line per invocation: the benchmark sums these for DynamoDB requests and write units.
-  logger.info('batch done', {
-    messages: invocation.messages,
-    ...invocation.metrics,
-    failures: response.batchItemFailures.length,
-    notStarted: invocation.notStarted,
-    durationMs: Math.round(performance.now() - started),
-  });
+  metrics.addMetric('BatchDuration', MetricUnit.Milliseconds, Math.round(performance.now() - started));
   return response;
-};
+});

@@ -6,6 +6,7 @@ import { parsePublishRequest } from '../domain/publish-request.ts';
 import { sqsClient } from '../shared/clients/sqs.ts';
 import { config } from '../shared/config.ts';
 import { headerOf, httpHandler, reply } from '../shared/http.ts';
+import { MetricUnit, metrics } from '../shared/metrics.ts';
 
 const { QUEUE_URL, EVENTS_PER_MESSAGE, EVENTS_PER_TRANSACTION, FAULT_INJECTION } = config();
 const queue = new SqsEventQueue(sqsClient(), QUEUE_URL, FAULT_INJECTION === 'on' ? { refuse: (message) => injectedRefusal(message) } : {});
@@ -22,5 +23,6 @@ export const handler = httpHandler(['POST'], async (event, { signal }) => {
     eventsPerTransaction: EVENTS_PER_TRANSACTION,
     signal,
   });
-  return reply(202, { status: 'accepted', accepted: receipt.accepted, request_id: receipt.requestId });
+  metrics.addMetric('EventsAccepted', MetricUnit.Count, receipt.accepted);
+  return reply(202, { status: 'accepted', accepted: receipt.accepted, request_id: receipt.requestId }, {}, { accepted: receipt.accepted });
 });

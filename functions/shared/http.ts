@@ -1,4 +1,4 @@
-import middy, { type MiddlewareObj } from '@middy/core';
+import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import {
   DeadlineError,
@@ -15,12 +15,15 @@ import {
   UnsupportedMediaTypeError,
 } from '../domain/errors.ts';
 import { deadlineSignal } from './deadline.ts';
+import { observed } from './lambda.ts';
 import { logger } from './logger.ts';
 
 export interface HttpReply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Fields for the request's access-log line (e.g. how many events were accepted). */
+  log?: Record<string, unknown>;
 }
 
 export interface RequestScope {
@@ -31,7 +34,12 @@ export interface RequestScope {
 
 export type HttpFn = (event: APIGatewayProxyEvent, scope: RequestScope) => Promise<HttpReply>;
 
-export const reply = (status: number, body: unknown, headers?: Record<string, string>): HttpReply => ({ status, body, headers });
+export const reply = (status: number, body: unknown, headers?: Record<string, string>, log?: Record<string, unknown>): HttpReply => ({
+  status,
+  body,
+  headers,
+  log,
+});
 
 const toResult = ({ status, body, headers }: HttpReply): APIGatewayProxyResult => ({
   statusCode: status,
@@ -113,30 +121,41 @@ export function describe(error: unknown): Record<string, unknown> {
   };
 }
 
-function errorsToJson(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
-  return {
-    onError: async (request) => {
-      request.response = toResult(toErrorReply(request.error));
-    },
-  };
-}
-
-function allowMethods(methods: string[]): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
-  return {
-    before: async (request) => {
-      const method = request.event.httpMethod?.toUpperCase();
-      if (!methods.includes(method))
-        throw new MethodNotAllowedError(`${method} is not allowed on ${request.event.path}; use ${methods.join(', ')}`, methods);
-    },
-  };
+/** Who is calling: the API key's id where API Gateway names it, else a short hash of the key (the emulator does not pass the id). */
+export function callerOf(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): string {
+  const keyId = event.requestContext?.identity?.apiKeyId;
+  if (keyId) return keyId;
+  const key = headerOf(event, 'x-api-key');
+  return key ? `key-${createHash('sha256').update(key).digest('base64url').slice(0, 16)}` : 'anonymous';
 }
 
 /** Stop this long before the function's timeout, to answer instead of being cut off. */
 const deadlineMarginMs = 1000;
 
-/** Every HTTP function: method check, then the handler, with errors mapped to JSON. */
+/**
+ * Every HTTP function: the method check, the handler, errors mapped to JSON, and one access-log
+ * line per request (method, path, status, latency, request id, caller, and what the handler adds).
+ */
 export const httpHandler = (methods: string[], fn: HttpFn) =>
-  middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(errorsToJson())
-    .use(allowMethods(methods))
-    .handler(async (event, context) => toResult(await fn(event, { signal: deadlineSignal(context, deadlineMarginMs), context })));
+  observed<APIGatewayProxyEvent, APIGatewayProxyResult>(async (event, context) => {
+    const started = performance.now();
+    const method = event.httpMethod?.toUpperCase();
+    let result: HttpReply;
+    try {
+      if (!methods.includes(method))
+        throw new MethodNotAllowedError(`${method} is not allowed on ${event.path}; use ${methods.join(', ')}`, methods);
+      result = await fn(event, { signal: deadlineSignal(context, deadlineMarginMs), context });
+    } catch (error) {
+      result = toErrorReply(error);
+    }
+    logger.info('request', {
+      method,
+      path: event.path,
+      status: result.status,
+      latencyMs: Math.round(performance.now() - started),
+      requestId: event.requestContext?.requestId,
+      caller: callerOf(event),
+      ...result.log,
+    });
+    return toResult(result);
+  });

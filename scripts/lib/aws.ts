@@ -1,7 +1,6 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { ConsumeMetrics } from '../../functions/domain/consume.ts';
 import { clientOptions, type StackInfo } from './stack.ts';
 
 /** SDK clients for scripts, aimed at wherever the stack was deployed. */
@@ -39,14 +38,24 @@ export async function deliveryLogs(logs: CloudWatchLogsClient, functionName: str
     .sort((a, b) => a.time - b.time) as unknown as DeliveryLog[];
 }
 
-/** The process handler's `batch done` line: its consumer metrics, summed over the invocation. */
-export type InvocationLog = ConsumeMetrics & { messages: number; durationMs: number };
+/** One invocation's metrics, from its EMF line: each metric's values summed. */
+export type InvocationMetrics = Record<string, number>;
 
-/** The process function's per-invocation summaries since `since` (ms epoch). */
-export async function invocationLogs(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<InvocationLog[]> {
-  return (await structuredLogs(logs, functionName, since, '"batch done"')).filter(
-    (line) => line.message === 'batch done',
-  ) as unknown as InvocationLog[];
+/**
+ * The process function's per-invocation metrics since `since` (ms epoch), read from the EMF lines
+ * Powertools Metrics writes (the same numbers CloudWatch turns into metrics on AWS).
+ */
+export async function invocationMetrics(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<InvocationMetrics[]> {
+  const lines = await structuredLogs(logs, functionName, since, '"_aws"');
+  return lines.flatMap((line) => {
+    const definitions =
+      (line._aws as { CloudWatchMetrics?: Array<{ Metrics?: Array<{ Name: string }> }> } | undefined)?.CloudWatchMetrics ?? [];
+    const names = definitions.flatMap((d) => d.Metrics ?? []).map((m) => m.Name);
+    // The cold-start line is a metric of its own, not an invocation's work.
+    if (!names.includes('Messages')) return [];
+    const sum = (value: unknown) => [value].flat().reduce((total: number, v) => total + Number(v ?? 0), 0);
+    return [Object.fromEntries(names.map((name) => [name, sum(line[name])]))];
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { topicCounts } from '../support/api.ts';
-import { invokeProcess, sqsRecord } from '../support/aws.ts';
+import { processUntilApplied, sqsRecord } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
 import { expectPublishedOnce, publishFromClients } from '../support/load.ts';
 import { eventually } from '../support/poll.ts';
@@ -21,8 +21,9 @@ describe('concurrency', () => {
     const records = Array.from({ length: 50 }, (_, i) =>
       sqsRecord(packEvents([event], { requestId: `${topic}-${i}`, eventsPerMessage: 1, eventsPerTransaction: 1 })[0]!.body),
     );
-    const replies = await Promise.all(records.map((record) => invokeProcess([record])));
-    expect(replies.flatMap((r) => r.batchItemFailures)).toEqual([]);
+    // A cold start of 50 workers on two cores can leave one short of time: it reports its message
+    // as failed (never half-done), and SQS would deliver it again.
+    await Promise.all(records.map((record) => processUntilApplied([record])));
     const counters = await eventually(async () => await topicCounts(topic), 'the counters');
     expect(counters).toEqual({ received: 50, unique_processed: 1, duplicate_dropped: 49 });
   });

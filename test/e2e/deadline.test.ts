@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { topicSettled } from '../support/api.ts';
-import { invokeProcess, sqsRecord } from '../support/aws.ts';
+import { invokeProcess, processUntilApplied, sqsRecord } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
 
 describe('the process function under injected slowness', () => {
@@ -25,13 +25,7 @@ describe('the process function under injected slowness', () => {
     expect(first.batchItemFailures.length).toBeLessThan(5);
 
     // As SQS would: deliver the failed messages again until none fails.
-    let pending = records.filter((r) => first.batchItemFailures.some((f) => f.itemIdentifier === r.messageId));
-    for (let delivery = 2; pending.length > 0 && delivery < 10; delivery++) {
-      const again = pending.map((r) => ({ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: String(delivery) } }));
-      const result = await invokeProcess(again, 1);
-      pending = again.filter((r) => result.batchItemFailures.some((f) => f.itemIdentifier === r.messageId));
-    }
-    expect(pending).toEqual([]);
+    await processUntilApplied(records.filter((r) => first.batchItemFailures.some((f) => f.itemIdentifier === r.messageId)));
     expect(await topicSettled(topic, 10)).toEqual({ received: 10, unique_processed: 10, duplicate_dropped: 0 });
   });
 });

@@ -16,14 +16,14 @@ describe('redrive', () => {
     const [message] = packEvents([...events, events[1]!], { requestId: topic, eventsPerMessage: 10, eventsPerTransaction: 97 });
     // As if it had failed maxReceiveCount times: the same body sits in the DLQ.
     await sqs.send(new SendMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, MessageBody: message!.body }));
-    const first = await redrive(sqs, stack.deadLetterQueueUrl, stack.queueUrl);
+    const first = await redrive(sqs, stack);
     expect(first.moved).toBeGreaterThanOrEqual(1);
     expect(first.failed).toBe(0);
     expect(await topicSettled(topic, 3)).toEqual({ received: 3, unique_processed: 2, duplicate_dropped: 1 });
 
     // A second copy of the same delivery (e.g. a redrive repeated after a lost delete) changes nothing.
     await sqs.send(new SendMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, MessageBody: message!.body }));
-    await redrive(sqs, stack.deadLetterQueueUrl, stack.queueUrl);
+    await redrive(sqs, stack);
     expect(await topicSettled(topic, 3)).toEqual({ received: 3, unique_processed: 2, duplicate_dropped: 1 });
   });
 

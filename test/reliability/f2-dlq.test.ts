@@ -75,7 +75,7 @@ describe('F2 a message that always fails', () => {
     // The fix: the process function no longer fails the poison message. Then redrive.
     await setFaultInjection('off');
     try {
-      const moved = await redrive(sqs, stack.deadLetterQueueUrl, stack.queueUrl);
+      const moved = await redrive(sqs, stack);
       expect(moved.moved).toBeGreaterThanOrEqual(1);
       expect(await topicSettled(topic, 11, 120_000)).toEqual({ received: 11, unique_processed: 11, duplicate_dropped: 0 });
     } finally {

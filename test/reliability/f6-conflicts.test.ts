@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
-import { clientsFor, invocationLogs } from '../../scripts/lib/aws.ts';
-import { stack, stats } from '../support/api.ts';
+import { apiTargetOf } from '../../scripts/lib/api-client.ts';
+import { clientsFor, invocationMetrics } from '../../scripts/lib/aws.ts';
+import { fetchTopicCounts } from '../../scripts/lib/convergence.ts';
+import { stack } from '../support/api.ts';
 import { invokeProcess, sqsRecord } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
 import { eventually } from '../support/poll.ts';
@@ -39,15 +41,15 @@ describe('F6 transaction conflicts under concurrent batches', () => {
     expect(replies.flatMap((r) => r.batchItemFailures)).toEqual([]);
 
     const counters = await eventually(async () => {
-      const current = (await stats()).topics;
-      const sum = topics.reduce((total, topic) => total + (current[topic]?.received ?? 0), 0);
+      const current = await fetchTopicCounts(apiTargetOf(stack), topics);
+      const sum = topics.reduce((total, topic) => total + current[topic]!.received, 0);
       return sum === sent ? current : undefined;
     }, 'all counters');
     expect(topics.reduce((total, topic) => total + counters[topic]!.unique_processed, 0)).toBe(40);
     expect(topics.reduce((total, topic) => total + counters[topic]!.duplicate_dropped, 0)).toBe(sent - 40);
 
-    const invocations = await invocationLogs(clientsFor(stack).logs, stack.processFunction, since);
-    const cancelled = invocations.reduce((total, i) => total + i.cancelled, 0);
+    const invocations = await invocationMetrics(clientsFor(stack).logs, stack.processFunction, since);
+    const cancelled = invocations.reduce((total, i) => total + (i.TransactionsCancelled ?? 0), 0);
     console.log(`F6: ${cancelled} transactions reported as conflicting and retried over ${invocations.length} invocations`);
     // With the pre-read, only transactions that still insert an event carry the marker: at least one per 3 of the 40 events.
     expect(cancelled).toBeGreaterThanOrEqual(2 * Math.ceil(40 / 3));

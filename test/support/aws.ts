@@ -32,6 +32,21 @@ export function sqsRecord(body: string, messageId = randomUUID(), receiveCount =
 }
 
 /**
+ * Delivers the records to the process function as SQS would: again and again, with a growing
+ * receive count, until no record is reported as failed. Returns how many deliveries it took.
+ */
+export async function processUntilApplied(records: SQSRecord[], maxDeliveries = 10): Promise<number> {
+  let pending = records;
+  for (let delivery = 1; delivery <= maxDeliveries; delivery++) {
+    const attempt = pending.map((r) => ({ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: String(delivery) } }));
+    const { batchItemFailures } = await invokeProcess(attempt, 1);
+    pending = pending.filter((r) => batchItemFailures.some((f) => f.itemIdentifier === r.messageId));
+    if (pending.length === 0) return delivery;
+  }
+  throw new Error(`${pending.length} record(s) still failing after ${maxDeliveries} deliveries`);
+}
+
+/**
  * Invokes the deployed process function directly, as the SQS poller would, and returns its reply.
  * An invocation that times out (the emulator counts a cold start, one Node worker per concurrent
  * invocation on 2 cores, against the 5 s timeout) is delivered again with the same records, with a

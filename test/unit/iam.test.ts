@@ -33,16 +33,22 @@ function statementsOf(fn: string): Statement[] {
 }
 
 const actions = (statements: Statement[]) => statements.flatMap((s) => [s.Action].flat());
-/** Statements other than the function's own log stream. */
-const dataStatements = (statements: Statement[]) => statements.filter((s) => !actions([s]).every((a) => a.startsWith('logs:')));
+/** X-Ray takes no resource-level permissions: sending traces is always on "*". */
+const isTracing = (s: Statement) =>
+  actions([s]).every((a) => a === 'xray:PutTraceSegments' || a === 'xray:PutTelemetryRecords') && JSON.stringify(s.Resource) === '"*"';
+/** Statements other than the function's own log stream and its traces. */
+const dataStatements = (statements: Statement[]) =>
+  statements.filter((s) => !actions([s]).every((a) => a.startsWith('logs:')) && !isTracing(s));
 const refersTo = (resource: unknown, logicalId: string) => new RegExp(`\\b${logicalId}\\b`).test(JSON.stringify(resource));
 
 describe('IAM: least privilege per function', () => {
-  it('gives every function its own role, and no statement a * action or resource', () => {
+  it('gives every function its own role, and no statement a * action or resource but X-Ray’s', () => {
     const roles = ['publish', 'process', 'stats', 'events', 'health', 'fallback'].map(roleOf);
     expect(new Set(roles).size).toBe(roles.length);
     for (const role of roles) {
-      for (const statement of (resources[role].Properties.Policies as any[]).flatMap((p) => p.PolicyDocument.Statement)) {
+      const statements = (resources[role].Properties.Policies as any[]).flatMap((p) => p.PolicyDocument.Statement);
+      expect(statements.filter(isTracing), `${role} may send traces`).toHaveLength(1);
+      for (const statement of statements.filter((s: Statement) => !isTracing(s))) {
         expect(statement.Effect).toBe('Allow');
         for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
         expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"|:\*"$/);

@@ -1,0 +1,6 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/** CloudWatch metrics as EMF log lines: one line per invocation, flushed by the logMetrics middleware. */
+export const metrics = new Metrics({ namespace: 'idemlog', serviceName: 'idemlog' });
+
+export { MetricUnit };
