@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   }
   if (isLocal) {
     await ensureRedrivePolicy(outputs);
-    await ensureTimeToLive([outputs.EventsTableName!, outputs.LedgerTableName!]);
+    await ensureTimeToLive([outputs.EventsTableName!, outputs.LedgerTableName!, outputs.IdempotencyTableName!]);
   }
   const apiUrl = isLocal
     ? `${endpoint}/_aws/execute-api/${outputs.RestApiId}/${stage}`
@@ -160,6 +160,7 @@ async function main(): Promise<void> {
     maxReceiveCount: Number(outputs.MaxReceiveCount),
     eventsTable: outputs.EventsTableName!,
     ledgerTable: outputs.LedgerTableName!,
+    idempotencyTable: outputs.IdempotencyTableName!,
     processFunction: outputs.ProcessFunctionName!,
     sourceHash: hash,
     deployedAt: new Date().toISOString(),

@@ -2,14 +2,18 @@ import { BatchGetCommand, type BatchGetCommandInput, type DynamoDBDocumentClient
 import { withRetries } from '../shared/retry.ts';
 
 type RequestItems = NonNullable<BatchGetCommandInput['RequestItems']>;
+type KeysAndAttributes = RequestItems[string];
+
+/** BatchGetItem takes at most 100 keys per call. */
+const maxKeysPerCall = 100;
 
 class UnprocessedKeysError extends Error {
   override readonly name = 'UnprocessedKeysError';
 }
 
 /**
- * BatchGetItem until every key is answered: DynamoDB may leave keys unprocessed under load, and
- * those are asked for again with the one retry policy.
+ * One BatchGetItem (at most 100 keys in all) until every key is answered: DynamoDB may leave keys
+ * unprocessed under load, and those are asked for again with the one retry policy.
  */
 export async function batchGetAll(
   client: DynamoDBDocumentClient,
@@ -31,4 +35,19 @@ export async function batchGetAll(
     { attempts: 8, retryable: (error) => error instanceof UnprocessedKeysError, signal },
   );
   return responses;
+}
+
+/** Any number of keys of one table, 100 per BatchGetItem, the calls in parallel. */
+export async function batchGetKeys(
+  client: DynamoDBDocumentClient,
+  table: string,
+  request: KeysAndAttributes,
+  signal?: AbortSignal,
+): Promise<Array<Record<string, unknown>>> {
+  const keys = request.Keys ?? [];
+  const calls: Array<Promise<Record<string, Array<Record<string, unknown>>>>> = [];
+  for (let i = 0; i < keys.length; i += maxKeysPerCall) {
+    calls.push(batchGetAll(client, { [table]: { ...request, Keys: keys.slice(i, i + maxKeysPerCall) } }, signal));
+  }
+  return (await Promise.all(calls)).flatMap((responses) => responses[table] ?? []);
 }

@@ -2,11 +2,8 @@ import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import type { StoredEvent } from '../domain/event.ts';
 import type { EventStore, KeyRange } from '../domain/events-page.ts';
 import type { Lane, LaneRead, Order } from '../domain/timeline.ts';
-import { batchGetAll } from './batch-get.ts';
+import { batchGetKeys } from './batch-get.ts';
 import { byTimeIndex, byTopicIndex, fromEventItem, timeLanes, topicLaneKey, topicLanes } from './items.ts';
-
-/** BatchGetItem takes at most 100 keys. */
-const batchGetKeys = 100;
 
 /** Reads /events pages: index lanes through Query, bodies through BatchGetItem. Never a Scan. */
 export class DynamoDbEventStore implements EventStore {
@@ -58,15 +55,7 @@ export class DynamoDbEventStore implements EventStore {
   }
 
   async readEvents(ids: string[], signal?: AbortSignal): Promise<Map<string, StoredEvent>> {
-    const batches: string[][] = [];
-    for (let i = 0; i < ids.length; i += batchGetKeys) batches.push(ids.slice(i, i + batchGetKeys));
-    const found = new Map<string, StoredEvent>();
-    await Promise.all(
-      batches.map(async (batch) => {
-        const responses = await batchGetAll(this.client, { [this.eventsTable]: { Keys: batch.map((id) => ({ id })) } }, signal);
-        for (const item of responses[this.eventsTable] ?? []) found.set(String(item.id), fromEventItem(item));
-      }),
-    );
-    return found;
+    const items = await batchGetKeys(this.client, this.eventsTable, { Keys: ids.map((id) => ({ id })) }, signal);
+    return new Map(items.map((item) => [String(item.id), fromEventItem(item)]));
   }
 }

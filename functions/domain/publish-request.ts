@@ -1,18 +1,49 @@
-import { type ErrorDetail, InvalidEventsError, MalformedBodyError, TooLargeError, UnsupportedMediaTypeError } from './errors.ts';
+import {
+  type ErrorDetail,
+  InvalidEventsError,
+  InvalidQueryError,
+  MalformedBodyError,
+  TooLargeError,
+  UnsupportedMediaTypeError,
+} from './errors.ts';
 import { eventSchema, type LogEvent, unknownFieldMessage } from './event.ts';
+import { parseIdempotencyKey } from './idempotency.ts';
 import { limits } from './limits.ts';
+import { parseWait, type WaitPreference } from './wait.ts';
 
 export interface RawRequest {
   body: string | null;
   isBase64Encoded?: boolean;
   contentType?: string;
+  query?: Record<string, string | undefined> | null;
+  idempotencyKey?: string;
+  prefer?: string;
+}
+
+export interface ParsedPublish {
+  events: LogEvent[];
+  idempotencyKey?: string;
+  wait?: WaitPreference;
 }
 
 /**
- * Turns a publish request into validated events, or throws the error that says why not.
- * The request is all-or-nothing: one bad event rejects the whole batch.
+ * Turns a publish request into validated events and its options, or throws the error that says
+ * why not. The request is all-or-nothing: one bad event rejects the whole batch.
  */
-export function parsePublishRequest(request: RawRequest): LogEvent[] {
+export function parsePublishRequest(request: RawRequest): ParsedPublish {
+  const { wait: waitParameter, ...unknown } = request.query ?? {};
+  if (Object.keys(unknown).length > 0) {
+    throw new InvalidQueryError(
+      'invalid query parameters',
+      Object.keys(unknown).map((path) => ({ path, message: 'unknown query parameter' })),
+    );
+  }
+  const wait = parseWait(waitParameter, request.prefer);
+  const idempotencyKey = parseIdempotencyKey(request.idempotencyKey);
+  return { events: parseEvents(request), ...(idempotencyKey === undefined ? {} : { idempotencyKey }), ...(wait ? { wait } : {}) };
+}
+
+function parseEvents(request: RawRequest): LogEvent[] {
   assertJsonContentType(request.contentType);
   const text = decodeBody(request);
   const bytes = Buffer.byteLength(text, 'utf8');

@@ -1,28 +1,46 @@
-import { randomUUID } from 'node:crypto';
+import { DynamoDbOutcomeReader } from '../adapters/dynamo-outcomes.ts';
 import { injectedRefusal } from '../adapters/fault-injection.ts';
+import { PowertoolsIdempotencyGuard } from '../adapters/idempotency-guard.ts';
 import { SqsEventQueue } from '../adapters/sqs-queue.ts';
-import { ingest } from '../domain/ingest.ts';
+import { publish } from '../domain/publish.ts';
 import { parsePublishRequest } from '../domain/publish-request.ts';
+import { dynamoBaseClient, dynamoClient } from '../shared/clients/dynamo.ts';
 import { sqsClient } from '../shared/clients/sqs.ts';
 import { config } from '../shared/config.ts';
-import { headerOf, httpHandler, reply } from '../shared/http.ts';
+import { callerOf, headerOf, httpHandler, reply } from '../shared/http.ts';
 import { MetricUnit, metrics } from '../shared/metrics.ts';
 
-const { QUEUE_URL, EVENTS_PER_MESSAGE, EVENTS_PER_TRANSACTION, FAULT_INJECTION } = config();
-const queue = new SqsEventQueue(sqsClient(), QUEUE_URL, FAULT_INJECTION === 'on' ? { refuse: (message) => injectedRefusal(message) } : {});
+const { QUEUE_URL, LEDGER_TABLE, IDEMPOTENCY_TABLE, IDEMPOTENCY_TTL_HOURS, EVENTS_PER_MESSAGE, EVENTS_PER_TRANSACTION, FAULT_INJECTION } =
+  config();
+const guard = new PowertoolsIdempotencyGuard(dynamoBaseClient(), IDEMPOTENCY_TABLE ?? '', IDEMPOTENCY_TTL_HOURS * 3600);
+const services = {
+  queue: new SqsEventQueue(sqsClient(), QUEUE_URL, FAULT_INJECTION === 'on' ? { refuse: (message) => injectedRefusal(message) } : {}),
+  outcomes: new DynamoDbOutcomeReader(dynamoClient(), LEDGER_TABLE),
+  guard,
+  packing: { eventsPerMessage: EVENTS_PER_MESSAGE, eventsPerTransaction: EVENTS_PER_TRANSACTION },
+};
+/** Time kept back from a wait, to answer before the function's own timeout. */
+const answerMarginMs = 2000;
 
-export const handler = httpHandler(['POST'], async (event, { signal }) => {
-  const events = parsePublishRequest({
+export const handler = httpHandler(['POST'], async (event, { signal, context }) => {
+  const request = parsePublishRequest({
     body: event.body,
     isBase64Encoded: event.isBase64Encoded,
     contentType: headerOf(event, 'content-type'),
+    query: event.queryStringParameters,
+    idempotencyKey: headerOf(event, 'idempotency-key'),
+    prefer: headerOf(event, 'prefer'),
   });
-  const receipt = await ingest(events, queue, {
-    requestId: randomUUID(),
-    eventsPerMessage: EVENTS_PER_MESSAGE,
-    eventsPerTransaction: EVENTS_PER_TRANSACTION,
+  guard.registerLambdaContext(context);
+  const result = await publish({ ...request, caller: callerOf(event) }, services, {
     signal,
+    waitLimitMs: context.getRemainingTimeInMillis() - answerMarginMs,
   });
-  metrics.addMetric('EventsAccepted', MetricUnit.Count, receipt.accepted);
-  return reply(202, { status: 'accepted', accepted: receipt.accepted, request_id: receipt.requestId }, {}, { accepted: receipt.accepted });
+  if (!result.replayed) metrics.addMetric('EventsAccepted', MetricUnit.Count, result.accepted);
+  const { replayed, ...body } = result;
+  const headers: Record<string, string> = {
+    ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}),
+    ...(request.wait?.from === 'prefer' ? { 'Preference-Applied': `wait=${request.wait.seconds}` } : {}),
+  };
+  return reply(body.status === 'applied' ? 200 : 202, body, headers, { accepted: body.accepted, replayed });
 });

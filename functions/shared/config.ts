@@ -11,6 +11,9 @@ const configSchema = z
     AWS_ENDPOINT_URL: z.url().optional(),
     EVENTS_TABLE: z.string().min(1),
     LEDGER_TABLE: z.string().min(1),
+    // Where Idempotency-Key records live, and for how long a key is remembered.
+    IDEMPOTENCY_TABLE: z.string().min(1).optional(),
+    IDEMPOTENCY_TTL_HOURS: positiveInt(1, 24 * 30, 24),
     QUEUE_URL: z.url(),
     DLQ_URL: z.url(),
     // Packing: how many events travel in one SQS message, and how many share one transaction.

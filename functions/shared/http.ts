@@ -99,10 +99,8 @@ export function toErrorReply(thrown: unknown): HttpReply {
   const failure = error as Error & Partial<DomainError>;
   const body: Record<string, unknown> = { error: mapping.code, message: failure.message, details: failure.details ?? [] };
   const headers: Record<string, string> = {};
-  if (mapping.status >= 500) {
-    logger.warn('request failed', { code: mapping.code, error: describe(error) });
-    headers['Retry-After'] = '1';
-  }
+  if (mapping.status >= 500) logger.warn('request failed', { code: mapping.code, error: describe(error) });
+  if (mapping.status >= 500 || mapping.status === 409) headers['Retry-After'] = '1';
   if (error instanceof NotEnqueuedError) Object.assign(body, { accepted: error.accepted, request_id: error.requestId });
   if (error instanceof MethodNotAllowedError) headers.Allow = error.allow.join(', ');
   return reply(mapping.status, body, headers);

@@ -31,6 +31,7 @@ export interface StackInfo {
   maxReceiveCount: number;
   eventsTable: string;
   ledgerTable: string;
+  idempotencyTable: string;
   processFunction: string;
   sourceHash: string;
   deployedAt: string;

@@ -43,13 +43,14 @@ export async function expectInvariant(expect: (value: unknown) => any) {
  * `clients` clients publish the same event at once, each retrying 5xx answers and network errors as
  * a real client does. On the emulator a wide burst cold-starts one worker per request, and the
  * slowest can outlive the function's timeout: the gateway answers 5xx and the client cannot know
- * whether the event was enqueued, so its retry may be a second delivery.
+ * whether the event was enqueued. Without an Idempotency-Key its retry may be a second delivery;
+ * with one (`idempotencyKeys`), it is the same request.
  */
-export function publishFromClients(event: TestEvent, clients: number): Promise<LoadResult> {
+export function publishFromClients(event: TestEvent, clients: number, options: { idempotencyKeys?: boolean } = {}): Promise<LoadResult> {
   const sent: WorkloadEvent = { payload: {}, ...event };
   return runLoad(
     Array.from({ length: clients }, () => [sent]),
-    { api: apiTargetOf(stack), concurrency: clients },
+    { api: apiTargetOf(stack), concurrency: clients, maxAttempts: 10, ...options },
   );
 }
 

@@ -56,11 +56,18 @@ describe('IAM: least privilege per function', () => {
     }
   });
 
-  it('publish may only send to its queue', () => {
+  it('publish may only send to its queue, keep its idempotency records, and read delivery markers', () => {
     const statements = dataStatements(statementsOf('publish'));
-    expect(actions(statements)).toEqual(['sqs:SendMessage']);
-    expect(refersTo(statements[0]!.Resource, 'EventsQueue')).toBe(true);
-    expect(refersTo(statements[0]!.Resource, 'EventsDeadLetterQueue')).toBe(false);
+    const send = statements.filter((s) => actions([s]).includes('sqs:SendMessage'));
+    expect(actions(send)).toEqual(['sqs:SendMessage']);
+    expect(refersTo(send[0]!.Resource, 'EventsQueue')).toBe(true);
+    expect(refersTo(send[0]!.Resource, 'EventsDeadLetterQueue')).toBe(false);
+    const records = statements.filter((s) => refersTo(s.Resource, 'IdempotencyTable'));
+    expect(actions(records).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    const markers = statements.filter((s) => refersTo(s.Resource, 'LedgerTable'));
+    expect(actions(markers)).toEqual(['dynamodb:BatchGetItem']);
+    expect(JSON.stringify(markers[0])).toContain('"dynamodb:LeadingKeys":["delivery#*"]');
+    expect(statements).toHaveLength(3);
   });
 
   it("process may only write its tables' items and consume its queue", () => {

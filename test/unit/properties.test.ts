@@ -26,7 +26,7 @@ const validEvent = fc.record({
   payload,
 });
 
-const parse = (body: string, contentType = 'application/json') => parsePublishRequest({ body, contentType });
+const parse = (body: string, contentType = 'application/json') => parsePublishRequest({ body, contentType }).events;
 
 describe('properties of the publish schema', () => {
   it('any JSON body is either accepted or rejected with a 4xx error that describes it', () => {

@@ -6,7 +6,7 @@ import { toErrorReply } from '../../functions/shared/http.ts';
 import { makeEvent } from '../support/events.ts';
 
 const parse = (body: unknown, contentType = 'application/json') =>
-  parsePublishRequest({ body: typeof body === 'string' ? body : JSON.stringify(body), contentType });
+  parsePublishRequest({ body: typeof body === 'string' ? body : JSON.stringify(body), contentType }).events;
 
 /** The error a request is refused with, and the status the one HTTP mapping gives it. */
 function rejection(body: unknown, contentType?: string): DomainError & { status: number } {
@@ -110,7 +110,7 @@ describe('parsePublishRequest', () => {
 
   it('decodes base64 bodies and rejects invalid UTF-8', () => {
     const body = Buffer.from(JSON.stringify(makeEvent())).toString('base64');
-    expect(parsePublishRequest({ body, isBase64Encoded: true })).toHaveLength(1);
+    expect(parsePublishRequest({ body, isBase64Encoded: true }).events).toHaveLength(1);
     const invalid = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('base64');
     expect(() => parsePublishRequest({ body: invalid, isBase64Encoded: true })).toThrow(/UTF-8/);
   });

@@ -3,12 +3,17 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from '../tracer.ts';
 import { clientOptions } from './options.ts';
 
+let base: DynamoDBClient | undefined;
 let dynamo: DynamoDBDocumentClient | undefined;
 
 /** The container's one DynamoDB client, built on first use and reused by every invocation. */
+export function dynamoBaseClient(): DynamoDBClient {
+  base ??= tracer.captureAWSv3Client(new DynamoDBClient(clientOptions()));
+  return base;
+}
+
+/** The same client, taking and giving plain JavaScript values. */
 export function dynamoClient(): DynamoDBDocumentClient {
-  dynamo ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(clientOptions())), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  dynamo ??= DynamoDBDocumentClient.from(dynamoBaseClient(), { marshallOptions: { removeUndefinedValues: true } });
   return dynamo;
 }

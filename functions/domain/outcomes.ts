@@ -1,0 +1,54 @@
+import { withRetries } from '../shared/retry.ts';
+import type { PackedMessage } from './envelope.ts';
+
+/** Reads what the consumer recorded for applied chunks: one letter per event, `s` stored, `d` duplicate. */
+export interface OutcomeReader {
+  outcomesOf(markerIds: string[], signal?: AbortSignal): Promise<Map<string, string>>;
+}
+
+export type EventOutcome = 'stored' | 'duplicate' | 'pending';
+
+class StillPending extends Error {
+  override readonly name = 'StillPending';
+}
+
+const markerOf = (message: PackedMessage, chunk: number) => `${message.id}#${chunk}`;
+
+/**
+ * Follows the events of one publish request until every chunk is applied or `waitMs` runs out,
+ * and says, in request order, which events were stored and which were duplicates. Read-your-
+ * writes: an event answered `stored` or `duplicate` is in the tables and in the counters.
+ */
+export async function awaitOutcomes(
+  messages: PackedMessage[],
+  eventCount: number,
+  reader: OutcomeReader,
+  options: { waitMs: number; signal?: AbortSignal },
+): Promise<EventOutcome[]> {
+  const found = new Map<string, string>();
+  const wanted = messages.flatMap((message) => message.chunks.map((_, chunk) => markerOf(message, chunk)));
+  const signal = AbortSignal.any([AbortSignal.timeout(options.waitMs), ...(options.signal ? [options.signal] : [])]);
+  try {
+    await withRetries(
+      async () => {
+        const missing = wanted.filter((id) => !found.has(id));
+        for (const [id, letters] of await reader.outcomesOf(missing, signal)) found.set(id, letters);
+        if (found.size < wanted.length) throw new StillPending(`${wanted.length - found.size} chunk(s) not applied yet`);
+      },
+      { attempts: Number.POSITIVE_INFINITY, retryable: (error) => error instanceof StillPending, minDelayMs: 50, maxDelayMs: 500, signal },
+    );
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  }
+  const outcomes: EventOutcome[] = Array.from({ length: eventCount }, () => 'pending');
+  for (const message of messages) {
+    message.chunks.forEach((positions, chunk) => {
+      const letters = found.get(markerOf(message, chunk));
+      if (letters === undefined) return;
+      positions.forEach((position, i) => {
+        outcomes[position] = letters[i] === 's' ? 'stored' : 'duplicate';
+      });
+    });
+  }
+  return outcomes;
+}
