@@ -24,6 +24,16 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // The console in headless Chromium; `npm run test:browser`.
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
       // The fault matrix and the fuzz run: bounded, but minutes long; `npm run test:reliability`.
       {
         test: {

@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueDepth } from '../domain/stats.ts';
+import type { QueueDepth } from '../domain/api-schemas.ts';
 
 export class SqsDepth {
   private readonly client: SQSClient;

@@ -6,11 +6,9 @@ export interface Counts {
 }
 
 /** How /stats and the scripts name the counters on the wire. */
-export interface CountsBody {
-  received: number;
-  unique_processed: number;
-  duplicate_dropped: number;
-}
+export type { CountsBody } from './api-schemas.ts';
+
+import type { CountsBody } from './api-schemas.ts';
 
 export const noCounts = (): Counts => ({ received: 0, unique: 0, duplicates: 0 });
 

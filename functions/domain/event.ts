@@ -31,21 +31,24 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  */
 const payload = z
   .custom<Record<string, unknown>>(isPlainObject, { error: 'must be a JSON object' })
-  .refine((value) => depthOf(value) <= limits.maxPayloadDepth, `must nest at most ${limits.maxPayloadDepth} levels deep`);
+  .refine((value) => depthOf(value) <= limits.maxPayloadDepth, `must nest at most ${limits.maxPayloadDepth} levels deep`)
+  .meta({ override: { type: 'object', description: `Any JSON object, nested at most ${limits.maxPayloadDepth} levels.` } });
 
 export const unknownFieldMessage = 'unknown field; extra data belongs under payload';
 
 /** The rules publish applies. Unknown top-level fields are refused, never dropped. */
-export const eventSchema = z.strictObject(
-  {
-    topic: name,
-    event_id: name,
-    timestamp,
-    source: name,
-    payload: payload.default({}),
-  },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? unknownFieldMessage : undefined) },
-);
+export const eventSchema = z
+  .strictObject(
+    {
+      topic: name,
+      event_id: name,
+      timestamp,
+      source: name,
+      payload: payload.default({}),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? unknownFieldMessage : undefined) },
+  )
+  .meta({ id: 'Event', description: 'A log event. Its identity is (topic, event_id); extra data belongs under payload.' });
 
 /** A validated event, timestamp normalised to UTC. Its identity is (topic, event_id). */
 export type LogEvent = z.output<typeof eventSchema>;
@@ -64,14 +67,7 @@ export const acceptedEventSchema = z.object({
 });
 
 /** An event as /events returns it. */
-export interface StoredEvent {
-  topic: string;
-  event_id: string;
-  timestamp: string;
-  source: string;
-  payload: Record<string, unknown>;
-  stored_at: string;
-}
+export type { StoredEvent } from './api-schemas.ts';
 
 export type EventIdentity = Pick<LogEvent, 'topic' | 'event_id'>;
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { EventsPage, StoredEvent } from './api-schemas.ts';
 import { InvalidQueryError } from './errors.ts';
-import type { StoredEvent } from './event.ts';
 import { limits } from './limits.ts';
 import { type Lane, mergeLanes, type Order } from './timeline.ts';
 
@@ -51,13 +51,6 @@ export const eventsQuerySchema = z
   });
 
 export type EventsQuery = z.output<typeof eventsQuerySchema>;
-
-export interface EventsPage {
-  topic: string | null;
-  count: number;
-  events: StoredEvent[];
-  next_cursor: string | null;
-}
 
 /** Validates /events query parameters; an unknown parameter is an error, not ignored. */
 export function parseEventsQuery(params: Record<string, string | undefined> | null): EventsQuery {

@@ -1,11 +1,7 @@
 /** A dependency check; it must stop when `signal` aborts. */
-export type Probe = (signal: AbortSignal) => Promise<void>;
+import type { CheckResult } from './api-schemas.ts';
 
-export interface CheckResult {
-  status: 'ok' | 'error';
-  latency_ms: number;
-  message?: string;
-}
+export type Probe = (signal: AbortSignal) => Promise<void>;
 
 export interface HealthReport {
   healthy: boolean;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { PublishResult } from './api-schemas.ts';
 import type { LogEvent } from './event.ts';
 import { fingerprintOf, type IdempotencyGuard, requestIdFor, scopedKey } from './idempotency.ts';
 import { type EventQueue, ingest } from './ingest.ts';
@@ -18,22 +19,6 @@ export interface PublishServices {
   outcomes: OutcomeReader;
   guard: IdempotencyGuard;
   packing: { eventsPerMessage: number; eventsPerTransaction: number };
-}
-
-export interface EventResult {
-  index: number;
-  topic: string;
-  event_id: string;
-  outcome: 'stored' | 'duplicate' | 'pending';
-}
-
-/** What publish answers: accepted (in the queue), or applied (stored or found duplicate, when asked to wait). */
-export interface PublishResult {
-  status: 'accepted' | 'applied';
-  accepted: number;
-  request_id: string;
-  /** With a wait: each event's outcome, in request order. */
-  events?: EventResult[];
 }
 
 export interface PublishBudget {

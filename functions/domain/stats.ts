@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type Counts, type CountsBody, toCountsBody } from './counts.ts';
+import type { QueueDepth, Stats } from './api-schemas.ts';
+import { type Counts, toCountsBody } from './counts.ts';
 import { InvalidQueryError } from './errors.ts';
 import { limits } from './limits.ts';
 
@@ -23,23 +24,6 @@ export interface CounterStore {
     after: TopicPosition | undefined,
     signal?: AbortSignal,
   ): Promise<{ topics: Array<[string, Counts]>; next?: TopicPosition }>;
-}
-
-export interface QueueDepth {
-  visible: number;
-  in_flight: number;
-  dead_letter: number;
-}
-
-export interface Stats extends CountsBody {
-  rejected: number;
-  topics: Record<string, CountsBody>;
-  /** Set when more topics follow: pass it as topics_cursor. */
-  topics_next_cursor: string | null;
-  queue: QueueDepth;
-  started_at: string | null;
-  uptime_seconds: number;
-  last_processed_at: string | null;
 }
 
 export const statsQuerySchema = z.strictObject(

@@ -24,6 +24,8 @@ export interface HttpReply {
   headers?: Record<string, string>;
   /** Fields for the request's access-log line (e.g. how many events were accepted). */
   log?: Record<string, unknown>;
+  /** The body is already text (a page), sent as it is. */
+  raw?: boolean;
 }
 
 export interface RequestScope {
@@ -41,10 +43,10 @@ export const reply = (status: number, body: unknown, headers?: Record<string, st
   log,
 });
 
-const toResult = ({ status, body, headers }: HttpReply): APIGatewayProxyResult => ({
+const toResult = ({ status, body, headers, raw }: HttpReply): APIGatewayProxyResult => ({
   statusCode: status,
   headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-  body: JSON.stringify(body),
+  body: raw ? String(body) : JSON.stringify(body),
 });
 
 export const headerOf = (event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined => {

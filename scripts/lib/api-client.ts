@@ -4,6 +4,8 @@ import type { StackInfo } from './stack.ts';
 export interface ApiTarget {
   url: string;
   key: string;
+  /** Sees every answer's status and parsed body (the tests check each against the OpenAPI description). */
+  inspect?: (method: string, path: string, status: number, body: unknown) => void;
 }
 
 export const apiTargetOf = (stack: Pick<StackInfo, 'apiUrl' | 'apiKey'>): ApiTarget => ({ url: stack.apiUrl, key: stack.apiKey });

@@ -1,6 +1,6 @@
 import pMap from 'p-map';
+import type { Stats } from '../../functions/domain/api-schemas.ts';
 import type { CountsBody } from '../../functions/domain/counts.ts';
-import type { Stats } from '../../functions/domain/stats.ts';
 import { type ApiTarget, callApi } from './api-client.ts';
 import type { WorkloadEvent } from './workload.ts';
 
@@ -32,7 +32,9 @@ export function expectedFrom(accepted: WorkloadEvent[]): Expected {
 async function getJson<T>(api: ApiTarget, path: string): Promise<T> {
   const response = await callApi(api, path);
   if (!response.ok) throw new Error(`GET ${path.split('?')[0]} answered ${response.status}: ${await response.text()}`);
-  return (await response.json()) as T;
+  const body = (await response.json()) as T;
+  api.inspect?.('GET', path, response.status, body);
+  return body;
 }
 
 /** Totals and the queue, without a topic page. */

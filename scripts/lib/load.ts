@@ -87,6 +87,7 @@ export async function runLoad(requests: WorkloadEvent[][], options: LoadOptions)
     }
     const body = (await response.json().catch(() => undefined)) as { error?: string; details?: Array<{ index: number }> } | undefined;
     result.latenciesMs.push(performance.now() - t0);
+    options.api.inspect?.('POST', '/publish', response.status, body);
     count(response.status);
     if (response.headers.get('idempotent-replayed') === 'true') result.replayed++;
     if (response.status === 202 || response.status === 200) {

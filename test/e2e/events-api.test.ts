@@ -66,3 +66,56 @@ describe('GET /events', () => {
     }
   });
 });
+
+describe('GET /events by time, source and order', () => {
+  const ranged = uniqueTopic('range');
+  const at = (second: number) => new Date(Date.UTC(2031, 5, 1, 0, 0, second)).toISOString();
+
+  beforeAll(async () => {
+    const events = Array.from({ length: 12 }, (_, i) =>
+      makeEvent({ topic: ranged, event_id: `r${i}`, timestamp: at(i), source: i % 3 ? 'web' : 'batch' }),
+    );
+    expect(
+      (await api('/publish?wait=10', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) }))
+        .status,
+    ).toBe(200);
+  });
+
+  async function walk(query: string): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const { status, body } = await get(`${query}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(status).toBe(200);
+      ids.push(...body.events.map((e: { event_id: string }) => e.event_id));
+      cursor = body.next_cursor;
+    } while (cursor);
+    return ids;
+  }
+
+  it.each([
+    ['asc', ['r3', 'r4', 'r5', 'r6', 'r7']],
+    ['desc', ['r7', 'r6', 'r5', 'r4', 'r3']],
+  ])('takes since as inclusive and until as exclusive, across pages, %s', async (order, expected) => {
+    const ids = await walk(
+      `topic=${encodeURIComponent(ranged)}&since=${at(3)}&until=${encodeURIComponent(at(8).replace('Z', '+00:00'))}&order=${order}`,
+    );
+    expect(ids).toEqual(expected);
+  });
+
+  it('filters by source, with or without a topic', async () => {
+    expect(await walk(`topic=${encodeURIComponent(ranged)}&source=batch`)).toEqual(['r0', 'r3', 'r6', 'r9']);
+    const across = await walk(`source=batch&since=${at(0)}&until=${at(12)}`);
+    expect(across).toEqual(['r9', 'r6', 'r3', 'r0']);
+  });
+
+  it('refuses a range that ends before it starts, and a cursor reused with other filters', async () => {
+    const bad = await get(`topic=${encodeURIComponent(ranged)}&since=${at(5)}&until=${at(1)}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.details).toEqual([{ path: 'since', message: 'since must not be later than until' }]);
+    const first = await get(`topic=${encodeURIComponent(ranged)}&limit=2`);
+    const reused = await get(`topic=${encodeURIComponent(ranged)}&order=desc&limit=2&cursor=${first.body.next_cursor}`);
+    expect(reused.status).toBe(400);
+    expect(reused.body).toMatchObject({ error: 'invalid_query', details: [{ path: 'cursor' }] });
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { api } from '../support/api.ts';
+import { document } from '../support/openapi.ts';
 
 describe('GET /health and GET /stats', () => {
   it('reports the table and the queue as ok', async () => {
@@ -22,5 +23,13 @@ describe('GET /health and GET /stats', () => {
       started_at: expect.stringMatching(/^\d{4}-/),
       uptime_seconds: expect.any(Number),
     });
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('serves the description the tests check every answer against, without a key', async () => {
+    const { status, body } = await api('/openapi.json', { anonymous: true });
+    expect(status).toBe(200);
+    expect(body).toEqual(JSON.parse(JSON.stringify(document)));
   });
 });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { apiTargetOf } from '../../scripts/lib/api-client.ts';
 import { countKeys } from '../../scripts/lib/convergence.ts';
 import { runLoad } from '../../scripts/lib/load.ts';
-import { drained, everyTopicCounts, stack } from '../support/api.ts';
+import { drained, everyTopicCounts, testApi } from '../support/api.ts';
 import { makeEvent, type TestEvent, uniqueTopic } from '../support/events.ts';
 
 describe('stats invariant after a mixed load', () => {
@@ -26,7 +25,7 @@ describe('stats invariant after a mixed load', () => {
     // Eight clients: enough to interleave batches, narrow enough not to cold-start past the local timeout.
     const load = await runLoad(
       sent.map((batch) => batch.map((event) => ({ payload: {}, ...event }))),
-      { api: apiTargetOf(stack), concurrency: 8 },
+      { api: testApi, concurrency: 8 },
     );
     expect({ ambiguous: load.ambiguous, abandoned: load.abandoned, statuses: load.statuses }).toMatchObject({ ambiguous: 0, abandoned: 0 });
     expect(load.accepted).toHaveLength(sent.flat().length);

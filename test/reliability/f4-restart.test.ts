@@ -7,6 +7,7 @@ import { expectedFrom, fetchStats, snapshot, topicsOf, waitForConvergence } from
 import { runLoad } from '../../scripts/lib/load.ts';
 import { projectRoot, type StackInfo } from '../../scripts/lib/stack.ts';
 import { buildWorkload } from '../../scripts/lib/workload.ts';
+import { expectDocumented } from '../support/openapi.ts';
 
 // F4: a second, persistent MiniStack (PERSIST_STATE=1) on its own port, with its own deployment,
 // is restarted in the middle of a load. It saves its state on SIGTERM and reloads it on start.
@@ -51,17 +52,18 @@ describe('F4 emulator restart with persistence, in the middle of a load', () => 
       seed: 4,
       runId: `f4${Date.now().toString(36)}`,
     });
-    const before = await snapshot(apiTargetOf(stack), topicsOf(workload.requests));
+    const api = { ...apiTargetOf(stack), inspect: expectDocumented };
+    const before = await snapshot(api, topicsOf(workload.requests));
     // Paced so that the restart lands in the middle; clients retry through the outage.
-    const loading = runLoad(workload.requests, { api: apiTargetOf(stack), concurrency: 8, rate: 600, maxAttempts: 30 });
+    const loading = runLoad(workload.requests, { api: api, concurrency: 8, rate: 600, maxAttempts: 30 });
     await new Promise((resolve) => setTimeout(resolve, 4000));
-    const beforeRestart = await fetchStats(apiTargetOf(stack));
+    const beforeRestart = await fetchStats(api);
     emulator('stop');
     emulator('start');
     const load = await loading;
 
     const expected = expectedFrom(load.accepted);
-    const drain = await waitForConvergence(apiTargetOf(stack), before, expected, { timeoutMs: 240_000, intervalMs: 1000, scope: 'topics' });
+    const drain = await waitForConvergence(api, before, expected, { timeoutMs: 240_000, intervalMs: 1000, scope: 'topics' });
     console.log(
       `F4: restarted after ${beforeRestart.received - before.totals.received} events were counted; ${load.accepted.length} accepted, ` +
         `${load.ambiguous} in requests cut by the restart, statuses ${JSON.stringify(load.statuses)}; observed ${JSON.stringify({ ...drain.observed, topics: undefined })}`,

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
-import { apiTargetOf } from '../../scripts/lib/api-client.ts';
 import { clientsFor, invocationMetrics } from '../../scripts/lib/aws.ts';
 import { fetchTopicCounts } from '../../scripts/lib/convergence.ts';
-import { stack } from '../support/api.ts';
+import { stack, testApi } from '../support/api.ts';
 import { invokeProcess, sqsRecord } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
 import { eventually } from '../support/poll.ts';
@@ -41,7 +40,7 @@ describe('F6 transaction conflicts under concurrent batches', () => {
     expect(replies.flatMap((r) => r.batchItemFailures)).toEqual([]);
 
     const counters = await eventually(async () => {
-      const current = await fetchTopicCounts(apiTargetOf(stack), topics);
+      const current = await fetchTopicCounts(testApi, topics);
       const sum = topics.reduce((total, topic) => total + current[topic]!.received, 0);
       return sum === sent ? current : undefined;
     }, 'all counters');

@@ -1,7 +1,13 @@
+import { type ApiTarget, apiTargetOf } from '../../scripts/lib/api-client.ts';
 import { readStack } from '../../scripts/lib/stack.ts';
+import { expectDocumented } from './openapi.ts';
 import { eventually } from './poll.ts';
 
 export const stack = readStack();
+
+/** The deployed API for the scripts' clients, every answer checked against the OpenAPI description. */
+export const testApi: ApiTarget = { ...apiTargetOf(stack), inspect: expectDocumented };
+export const checked = (target: ApiTarget): ApiTarget => ({ ...target, inspect: expectDocumented });
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -27,6 +33,7 @@ export async function api<T = any>(path: string, { anonymous, ...init }: ApiRequ
   } catch {
     // left as text: a test asserting JSON fails on it
   }
+  expectDocumented(init.method ?? 'GET', path, response.status, body);
   return { status: response.status, headers: response.headers, body: body as T, text };
 }
 

@@ -1,4 +1,3 @@
-import { apiTargetOf } from '../../scripts/lib/api-client.ts';
 import {
   countKeys,
   type DrainResult,
@@ -10,7 +9,7 @@ import {
 } from '../../scripts/lib/convergence.ts';
 import { type LoadResult, runLoad } from '../../scripts/lib/load.ts';
 import type { WorkloadEvent } from '../../scripts/lib/workload.ts';
-import { api, everyTopicCounts, stack, topicSettled } from './api.ts';
+import { api, everyTopicCounts, testApi, topicSettled } from './api.ts';
 import type { TestEvent } from './events.ts';
 
 /** Sends the requests like the publisher does and waits until /stats shows exactly what was accepted, on the workload's own topics. */
@@ -19,9 +18,9 @@ export async function sendAndConverge(
   concurrency = 16,
   timeoutMs = 300_000,
 ): Promise<{ load: LoadResult; drain: DrainResult }> {
-  const before = await snapshot(apiTargetOf(stack), topicsOf(requests));
-  const load = await runLoad(requests, { api: apiTargetOf(stack), concurrency });
-  const drain = await waitForConvergence(apiTargetOf(stack), before, expectedFrom(load.accepted), {
+  const before = await snapshot(testApi, topicsOf(requests));
+  const load = await runLoad(requests, { api: testApi, concurrency });
+  const drain = await waitForConvergence(testApi, before, expectedFrom(load.accepted), {
     timeoutMs,
     intervalMs: 500,
     scope: 'topics',
@@ -31,7 +30,7 @@ export async function sendAndConverge(
 
 /** Whole-stack invariant: after a drain, received = unique + duplicates, and topics sum to the totals. */
 export async function expectInvariant(expect: (value: unknown) => any) {
-  const stats = await fetchStats(apiTargetOf(stack));
+  const stats = await fetchStats(testApi);
   expect(stats.received).toBe(stats.unique_processed + stats.duplicate_dropped);
   const everyTopic = await everyTopicCounts();
   for (const key of countKeys) {
@@ -50,7 +49,7 @@ export function publishFromClients(event: TestEvent, clients: number, options: {
   const sent: WorkloadEvent = { payload: {}, ...event };
   return runLoad(
     Array.from({ length: clients }, () => [sent]),
-    { api: apiTargetOf(stack), concurrency: clients, maxAttempts: 10, ...options },
+    { api: testApi, concurrency: clients, maxAttempts: 10, ...options },
   );
 }
 

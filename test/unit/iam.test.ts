@@ -43,7 +43,7 @@ const refersTo = (resource: unknown, logicalId: string) => new RegExp(`\\b${logi
 
 describe('IAM: least privilege per function', () => {
   it('gives every function its own role, and no statement a * action or resource but X-Ray’s', () => {
-    const roles = ['publish', 'process', 'stats', 'events', 'health', 'fallback'].map(roleOf);
+    const roles = ['publish', 'process', 'stats', 'events', 'health', 'site', 'fallback'].map(roleOf);
     expect(new Set(roles).size).toBe(roles.length);
     for (const role of roles) {
       const statements = (resources[role].Properties.Policies as any[]).flatMap((p) => p.PolicyDocument.Statement);
@@ -107,7 +107,8 @@ describe('IAM: least privilege per function', () => {
     expect(actions(onTable)).toEqual(['dynamodb:BatchGetItem']);
   });
 
-  it('fallback may do nothing but log', () => {
+  it('fallback and site may do nothing but log', () => {
     expect(dataStatements(statementsOf('fallback'))).toEqual([]);
+    expect(dataStatements(statementsOf('site'))).toEqual([]);
   });
 });

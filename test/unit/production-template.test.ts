@@ -61,11 +61,16 @@ describe('the production template', () => {
     for (const [id, alarm] of ofType('AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: 'AlarmTopic' }]);
   });
 
-  it('requires an API key on every method but /health and the 404 fallback', () => {
+  it('requires an API key on every method but /health, /openapi.json and the 404 fallback', () => {
     const open = ofType('AWS::ApiGateway::Method')
       .filter(([, m]) => m.Properties.ApiKeyRequired !== true)
       .map(([id]) => id)
       .sort();
-    expect(open).toEqual(['ApiGatewayMethodAny', 'ApiGatewayMethodHealthAny', 'ApiGatewayMethodProxyVarAny']);
+    expect(open).toEqual([
+      'ApiGatewayMethodAny',
+      'ApiGatewayMethodHealthAny',
+      'ApiGatewayMethodOpenapijsonAny',
+      'ApiGatewayMethodProxyVarAny',
+    ]);
   });
 });

@@ -1,0 +1,20 @@
+import { page, scriptHash } from 'console:page';
+import { httpHandler, NotFoundError, reply } from '../shared/http.ts';
+import { openApiDocument } from '../shared/openapi.ts';
+
+// Built once per container: they depend only on the code.
+const document = openApiDocument();
+const consoleHeaders = {
+  'content-type': 'text/html; charset=utf-8',
+  // The page talks to this API only, and runs no script but its own.
+  'content-security-policy': `default-src 'none'; script-src '${scriptHash}'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-cache',
+};
+
+/** GET / is the console; GET /openapi.json the API's description, generated from the schemas that validate it. */
+export const handler = httpHandler(['GET'], async (event) => {
+  if (event.resource === '/openapi.json') return reply(200, document, { 'cache-control': 'public, max-age=300' });
+  if (event.resource === '/') return { status: 200, body: page, headers: consoleHeaders, raw: true };
+  throw new NotFoundError(`no page at ${event.path}`);
+});
