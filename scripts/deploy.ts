@@ -162,6 +162,7 @@ async function main(): Promise<void> {
     ledgerTable: outputs.LedgerTableName!,
     idempotencyTable: outputs.IdempotencyTableName!,
     processFunction: outputs.ProcessFunctionName!,
+    publishFunction: outputs.PublishFunctionName!,
     sourceHash: hash,
     deployedAt: new Date().toISOString(),
   };

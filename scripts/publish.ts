@@ -2,10 +2,10 @@
 // that /stats converged to exactly what was accepted. `npm run publish -- --help` lists the options.
 
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import type { ApiTarget } from './lib/api-client.ts';
+import { parseCli } from './lib/cli.ts';
 import { expectedFrom, snapshot, topicsOf, waitForConvergence } from './lib/convergence.ts';
 import { percentile, runLoad } from './lib/load.ts';
 import { readStack } from './lib/stack.ts';
@@ -42,37 +42,6 @@ const optionsSchema = z.object({
   json: z.boolean().default(false),
 });
 
-function parseOptions() {
-  const { values } = parseArgs({
-    options: {
-      events: { type: 'string' },
-      'dup-ratio': { type: 'string' },
-      topics: { type: 'string' },
-      batch: { type: 'string' },
-      concurrency: { type: 'string' },
-      rate: { type: 'string' },
-      'payload-bytes': { type: 'string' },
-      seed: { type: 'string' },
-      url: { type: 'string' },
-      'api-key': { type: 'string' },
-      'idempotency-keys': { type: 'boolean' },
-      'drain-timeout': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  const parsed = optionsSchema.safeParse(values);
-  if (!parsed.success) {
-    console.error(`${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\n\n${usage}`);
-    process.exit(2);
-  }
-  return parsed.data;
-}
-
 /** Inside docker compose the emulator is a service name, not 127.0.0.1:4566. */
 function withEmulatorHost(apiUrl: string): string {
   const host = process.env.IDEMLOG_EMULATOR_HOST;
@@ -85,7 +54,7 @@ function withEmulatorHost(apiUrl: string): string {
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 async function main() {
-  const options = parseOptions();
+  const options = parseCli(optionsSchema, usage);
   const stack = options.url && options['api-key'] ? undefined : readStack();
   const api: ApiTarget = { url: options.url ?? withEmulatorHost(stack!.apiUrl), key: options['api-key'] ?? stack!.apiKey };
   const showBars = !options.json && process.stderr.isTTY;

@@ -22,4 +22,7 @@ function valueBytes(value: unknown): number {
 const kilobytes = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
 
 export const transactionalWriteUnits = (item: object) => 2 * kilobytes(itemBytes(item));
-export const indexWriteUnits = (item: object) => kilobytes(itemBytes(item));
+/** A standard (non-transactional) write: 1 unit per started KB. */
+export const standardWriteUnits = (item: object) => kilobytes(itemBytes(item));
+/** A GSI's copy of an item is written as a standard write. */
+export const indexWriteUnits = standardWriteUnits;

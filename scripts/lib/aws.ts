@@ -1,5 +1,5 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { clientOptions, type StackInfo } from './stack.ts';
 
@@ -12,6 +12,14 @@ export function clientsFor(stack: StackInfo) {
 export async function faultInjectionOn(lambda: LambdaClient, functionName: string): Promise<boolean> {
   const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
   return config.Environment?.Variables?.FAULT_INJECTION === 'on';
+}
+
+/** How many batches the function's queue trigger runs at once (its MaximumConcurrency). */
+export async function triggerConcurrency(lambda: LambdaClient, functionName: string): Promise<number> {
+  const { EventSourceMappings: mappings = [] } = await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: functionName }));
+  const concurrency = mappings[0]?.ScalingConfig?.MaximumConcurrency;
+  if (!concurrency) throw new Error(`${functionName} has no queue trigger with a maximum concurrency`);
+  return concurrency;
 }
 
 export interface DeliveryLog {
@@ -38,8 +46,11 @@ export async function deliveryLogs(logs: CloudWatchLogsClient, functionName: str
     .sort((a, b) => a.time - b.time) as unknown as DeliveryLog[];
 }
 
-/** One invocation's metrics, from its EMF line: each metric's values summed. */
-export type InvocationMetrics = Record<string, number>;
+/** One invocation's metrics, from its EMF line: each metric's values summed, and when they were flushed (ms epoch, at the invocation's end). */
+export interface InvocationMetrics {
+  flushedAt: number;
+  metrics: Record<string, number>;
+}
 
 /**
  * The process function's per-invocation metrics since `since` (ms epoch), read from the EMF lines
@@ -48,14 +59,20 @@ export type InvocationMetrics = Record<string, number>;
 export async function invocationMetrics(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<InvocationMetrics[]> {
   const lines = await structuredLogs(logs, functionName, since, '"_aws"');
   return lines.flatMap((line) => {
-    const definitions =
-      (line._aws as { CloudWatchMetrics?: Array<{ Metrics?: Array<{ Name: string }> }> } | undefined)?.CloudWatchMetrics ?? [];
+    const emf = line._aws as { Timestamp?: number; CloudWatchMetrics?: Array<{ Metrics?: Array<{ Name: string }> }> } | undefined;
+    const definitions = emf?.CloudWatchMetrics ?? [];
     const names = definitions.flatMap((d) => d.Metrics ?? []).map((m) => m.Name);
     // The cold-start line is a metric of its own, not an invocation's work.
     if (!names.includes('Messages')) return [];
     const sum = (value: unknown) => [value].flat().reduce((total: number, v) => total + Number(v ?? 0), 0);
-    return [Object.fromEntries(names.map((name) => [name, sum(line[name])]))];
+    return [{ flushedAt: emf?.Timestamp ?? line.time, metrics: Object.fromEntries(names.map((name) => [name, sum(line[name])])) }];
   });
+}
+
+/** How long each request took inside the function, from its access-log lines since `since` (ms epoch). */
+export async function handlerLatenciesMs(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<number[]> {
+  const lines = await structuredLogs(logs, functionName, since, '"latencyMs"');
+  return lines.flatMap((line) => (typeof line.latencyMs === 'number' ? [line.latencyMs] : []));
 }
 
 /**

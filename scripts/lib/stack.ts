@@ -33,6 +33,7 @@ export interface StackInfo {
   ledgerTable: string;
   idempotencyTable: string;
   processFunction: string;
+  publishFunction: string;
   sourceHash: string;
   deployedAt: string;
 }

@@ -48,7 +48,7 @@ describe('F6 transaction conflicts under concurrent batches', () => {
     expect(topics.reduce((total, topic) => total + counters[topic]!.duplicate_dropped, 0)).toBe(sent - 40);
 
     const invocations = await invocationMetrics(clientsFor(stack).logs, stack.processFunction, since);
-    const cancelled = invocations.reduce((total, i) => total + (i.TransactionsCancelled ?? 0), 0);
+    const cancelled = invocations.reduce((total, i) => total + (i.metrics.TransactionsCancelled ?? 0), 0);
     console.log(`F6: ${cancelled} transactions reported as conflicting and retried over ${invocations.length} invocations`);
     // With the pre-read, only transactions that still insert an event carry the marker: at least one per 3 of the 40 events.
     expect(cancelled).toBeGreaterThanOrEqual(2 * Math.ceil(40 / 3));

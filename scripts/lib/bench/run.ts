@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { batchesOf } from '../../../functions/adapters/sqs-queue.ts';
+import { packEvents } from '../../../functions/domain/envelope.ts';
+import { eventSchema } from '../../../functions/domain/event.ts';
+import { withRetries } from '../../../functions/shared/retry.ts';
+import { type ApiTarget, apiTargetOf } from '../api-client.ts';
+import { clientsFor, handlerLatenciesMs, type InvocationMetrics, invocationMetrics } from '../aws.ts';
+import { expectedFrom, fetchStats, snapshot, topicsOf, waitForConvergence } from '../convergence.ts';
+import { percentile, runLoad } from '../load.ts';
+import type { StackInfo } from '../stack.ts';
+import { buildWorkload, type WorkloadEvent, type WorkloadOptions } from '../workload.ts';
+import type { Settings } from './configs.ts';
+import { costPerMillion, sqsBilledUnits } from './cost.ts';
+import { cpuByRole, cpuPerThousandEvents } from './cpu.ts';
+import { round } from './system.ts';
+
+export type Shape = Omit<WorkloadOptions, 'runId'>;
+
+class QueueNotEmpty extends Error {}
+
+/** Waits until nothing is queued or in flight, so that a run measures only its own events. */
+export async function waitForEmptyQueue(api: ApiTarget): Promise<void> {
+  await withRetries(
+    async () => {
+      const { queue } = await fetchStats(api);
+      if (queue.visible + queue.in_flight > 0) throw new QueueNotEmpty('the queue did not empty');
+    },
+    // fetch() fails once on a kept-alive connection to an emulator that has since been restarted.
+    {
+      attempts: 300,
+      retryable: (error) => error instanceof QueueNotEmpty || error instanceof TypeError,
+      minDelayMs: 250,
+      maxDelayMs: 1000,
+    },
+  );
+}
+
+/** A deploy leaves every function cold; warm as many publish and process workers as the run will use. */
+export async function warmUp(api: ApiTarget, shape: Shape, concurrency: number): Promise<void> {
+  const warm = buildWorkload({ ...shape, events: concurrency * 10, batchSize: 10, runId: `warm${randomBytes(3).toString('hex')}` });
+  await runLoad(warm.requests, { api, concurrency });
+  await waitForEmptyQueue(api);
+}
+
+/** What the publish requests cost SQS, from the same packing the publish function does. */
+function sqsSendFigures(requests: WorkloadEvent[][], settings: Settings) {
+  let calls = 0;
+  let billed = 0;
+  let messages = 0;
+  for (const request of requests) {
+    const packed = packEvents(
+      request.map((e) => eventSchema.parse(e)),
+      {
+        requestId: '00000000-0000-0000-0000-000000000000',
+        eventsPerMessage: Number(settings.IDEMLOG_EVENTS_PER_MESSAGE),
+        eventsPerTransaction: Number(settings.IDEMLOG_EVENTS_PER_TRANSACTION),
+      },
+    );
+    messages += packed.length;
+    for (const batch of batchesOf(packed)) {
+      calls++;
+      billed += sqsBilledUnits(batch.reduce((sum, m) => sum + Buffer.byteLength(m.body), 0));
+    }
+  }
+  return { calls, billed, messages };
+}
+
+export type RunFigures = Awaited<ReturnType<typeof measureRun>>;
+
+/**
+ * One run of the workload against a deployed, warmed stack: publish with `concurrency` clients,
+ * wait until /stats converged exactly (a fast wrong answer fails), and account for what it cost,
+ * from the process function's EMF metrics.
+ */
+export async function measureRun(
+  stack: StackInfo,
+  settings: Settings,
+  shape: Shape,
+  options: { concurrency: number; idempotencyKeys?: boolean },
+) {
+  const api = apiTargetOf(stack);
+  const workload = buildWorkload({ ...shape, runId: randomBytes(4).toString('hex') });
+  const since = Date.now() - 1000;
+  const before = await snapshot(api, topicsOf(workload.requests));
+  const cpuBefore = cpuByRole();
+  const startedAt = Date.now();
+  const load = await runLoad(workload.requests, { api, concurrency: options.concurrency, idempotencyKeys: options.idempotencyKeys });
+  const publishedAt = startedAt + load.durationMs;
+  const expected = expectedFrom(load.accepted);
+  // Polled slowly, so as not to load the emulator: the run's end is read afterwards from the last invocation's metrics.
+  const drain = await waitForConvergence(api, before, expected, { timeoutMs: 1_800_000, intervalMs: 1000 });
+  const accepted = load.accepted.length;
+  const exact = drain.converged && load.ambiguous === 0 && load.abandoned === 0;
+
+  const { logs } = clientsFor(stack);
+  const invocations = await invocationMetrics(logs, stack.processFunction, since);
+  const insidePublish = await handlerLatenciesMs(logs, stack.publishFunction, since);
+  const cpu = cpuPerThousandEvents(cpuBefore, cpuByRole(), load.accepted.length);
+  const finishedAt = Math.max(...invocations.map((i) => i.flushedAt));
+  const seconds = (finishedAt - startedAt) / 1000;
+  const handled = (i: InvocationMetrics) =>
+    (i.metrics.EventsStored ?? 0) + (i.metrics.DuplicatesDropped ?? 0) + (i.metrics.EventsRedelivered ?? 0);
+  const handledAfterPublish = invocations.filter((i) => i.flushedAt > publishedAt).reduce((total, i) => total + handled(i), 0);
+  const sum = (metric: string) => invocations.reduce((total, i) => total + (i.metrics[metric] ?? 0), 0);
+  const sqs = sqsSendFigures(workload.requests, settings);
+  const perThousand = (count: number) => round((count / accepted) * 1000, 1);
+  const processInvocations = invocations.length;
+  const publishInvocations = load.attempts;
+  const dynamoRequests = sum('PreReads') + sum('TransactionsCommitted') + sum('TransactionsCancelled');
+  // AWS's poller makes one ReceiveMessage and one DeleteMessageBatch per batch it hands to Lambda (empty polls not counted).
+  const sqsRequests = sqs.calls + 2 * processInvocations;
+  const sqsBilled = sqs.billed * 2 + processInvocations;
+  // Pre-reads are eventually consistent BatchGetItems of about one key per event plus the marker: 0.5 RRU each.
+  const readUnits = sum('PreReads') > 0 ? 0.5 * (accepted + sum('PreReads')) : 0;
+  const cost = costPerMillion({
+    events: accepted,
+    apiRequests: publishInvocations,
+    lambdaInvocations: publishInvocations + processInvocations,
+    lambdaSeconds: sum('BatchDuration') / 1000 + (percentile(load.latenciesMs, 50) / 1000) * publishInvocations,
+    sqsBilledRequests: sqsBilled,
+    writeUnits: sum('WriteUnits'),
+    readUnits,
+  });
+  return {
+    exact,
+    events: accepted,
+    seconds: round(seconds, 1),
+    events_per_s: round(accepted / seconds, 1),
+    /** The consumer's rate once publishing is over, when it has the machine to itself. */
+    drain_only_events_per_s: finishedAt > publishedAt ? round(handledAfterPublish / ((finishedAt - publishedAt) / 1000), 1) : null,
+    cpu_seconds_per_1000_events: cpu,
+    publish_events_per_s: round(accepted / (load.durationMs / 1000), 1),
+    publish_p50_ms: round(percentile(load.latenciesMs, 50), 1),
+    publish_p95_ms: round(percentile(load.latenciesMs, 95), 1),
+    publish_p99_ms: round(percentile(load.latenciesMs, 99), 1),
+    /** The same requests timed inside the publish function (its access-log lines): what publish's own code takes. */
+    publish_handler_p50_ms: round(percentile(insidePublish, 50), 1),
+    publish_handler_p99_ms: round(percentile(insidePublish, 99), 1),
+    wru_per_event: round(sum('WriteUnits') / accepted, 3),
+    wru_per_event_reported_by_emulator: round(sum('WriteUnitsReported') / accepted, 3),
+    usd_per_million: round(cost.total, 3),
+    usd_per_million_by_service: Object.fromEntries(Object.entries(cost.byService).map(([k, v]) => [k, round(v, 4)])),
+    requests_per_1000_events: {
+      api_gateway: perThousand(publishInvocations),
+      sqs: perThousand(sqsRequests),
+      sqs_billed_64kb_units: perThousand(sqsBilled),
+      lambda_invocations: perThousand(publishInvocations + processInvocations),
+      dynamodb: perThousand(dynamoRequests),
+    },
+    detail: {
+      sqs_messages: sqs.messages,
+      process_invocations: processInvocations,
+      transactions: sum('TransactionsCommitted'),
+      cancelled_transactions: sum('TransactionsCancelled'),
+      pre_reads: sum('PreReads'),
+      replayed: load.replayed,
+      mismatches: drain.mismatches,
+    },
+  };
+}
