@@ -2,9 +2,10 @@
 // without holding back the rest of its batch; once the fault is switched off, `npm run redrive`
 // moves it back and it is counted exactly once.
 import { spawnSync } from 'node:child_process';
+import { PollTimeoutError, pollUntil } from '../functions/shared/retry.ts';
 import { apiTargetOf } from './lib/api-client.ts';
 import { clientsFor, deliveryLogs } from './lib/aws.ts';
-import { demoTopic, describeCounts, publish, sameCounts, say, sleep, topicCounts } from './lib/demo.ts';
+import { demoTopic, describeCounts, publish, sameCounts, say, topicCounts } from './lib/demo.ts';
 import { deployLocal } from './lib/deploy-local.ts';
 import { projectRoot } from './lib/stack.ts';
 
@@ -25,9 +26,8 @@ say(
 say(`maxReceiveCount is ${stack.maxReceiveCount}: after that many failed receives SQS moves the message to the DLQ`);
 
 const seen = new Set<string>();
-const deadline = Date.now() + 6 * 60_000;
-let inDlq = false;
-while (Date.now() < deadline && !inDlq) {
+/** Narrates the deliveries logged since the last look; true once the poison message is in the DLQ. */
+async function narrate(): Promise<true | undefined> {
   for (const line of await deliveryLogs(logs, stack.processFunction, since)) {
     const key = `${line.messageId}:${line.receiveCount}:${line.message}`;
     if (seen.has(key)) continue;
@@ -41,13 +41,15 @@ while (Date.now() < deadline && !inDlq) {
     }
   }
   const counts = await topicCounts(api, topic);
-  inDlq = counts.queue.dead_letter > before.queue.dead_letter;
-  if (!inDlq) await sleep(3000);
+  return counts.queue.dead_letter > before.queue.dead_letter ? true : undefined;
 }
-if (!inDlq) {
-  say('the message did not reach the DLQ in time');
-  process.exit(1);
-}
+await pollUntil(narrate, { what: 'the poison message to reach the DLQ', timeoutMs: 6 * 60_000, intervalMs: 3000 }).catch(
+  (error: unknown) => {
+    if (!(error instanceof PollTimeoutError)) throw error;
+    say('the message did not reach the DLQ in time');
+    process.exit(1);
+  },
+);
 let counts = await topicCounts(api, topic);
 say(`the poison message is in the DLQ (dead_letter ${counts.queue.dead_letter}); counters: ${describeCounts(counts)}`);
 
@@ -58,10 +60,13 @@ say(redrive.stdout.trim() || redrive.stderr.trim());
 if (redrive.status !== 0) process.exit(1);
 
 const expected = { received: 5, unique_processed: 4, duplicate_dropped: 1 };
-for (const end = Date.now() + 90_000; Date.now() < end; await sleep(1000)) {
+const drained = async () => {
   counts = await topicCounts(api, topic);
-  if (counts.received >= expected.received && counts.queue.visible + counts.queue.in_flight === 0) break;
-}
+  return counts.received >= expected.received && counts.queue.visible + counts.queue.in_flight === 0 ? true : undefined;
+};
+await pollUntil(drained, { what: 'the redriven message to be processed', timeoutMs: 90_000, intervalMs: 1000 }).catch((error: unknown) => {
+  if (!(error instanceof PollTimeoutError)) throw error;
+});
 say(`final counters for ${topic}: ${describeCounts(counts)}`);
 const exact = sameCounts(counts, expected);
 say(exact ? 'EXACT: the redriven message was counted once, and nothing else twice' : `NOT EXACT: expected ${describeCounts(expected)}`);

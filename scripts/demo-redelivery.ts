@@ -1,9 +1,10 @@
 // `npm run demo:redelivery`: a message whose processing crashes after writing and before
 // acknowledging is redelivered by SQS after the visibility timeout, and the counters stay exact.
 
+import { PollTimeoutError, pollUntil } from '../functions/shared/retry.ts';
 import { apiTargetOf } from './lib/api-client.ts';
 import { clientsFor, deliveryLogs } from './lib/aws.ts';
-import { demoTopic, describeCounts, publish, sameCounts, say, sleep, topicCounts } from './lib/demo.ts';
+import { demoTopic, describeCounts, publish, sameCounts, say, topicCounts } from './lib/demo.ts';
 import { deployLocal } from './lib/deploy-local.ts';
 
 const { topic, event } = demoTopic('redelivery');
@@ -27,10 +28,10 @@ say('  request 3 carries an event that makes `process` fail BEFORE writing, on i
 say(`  visibility timeout ${stack.stage === 'local' ? 30 : 60} s: a message not acknowledged is delivered again after that`);
 
 const seen = new Set<string>();
-const deadline = Date.now() + 240_000;
 let settledPolls = 0;
 let lastStatus = '';
-while (Date.now() < deadline) {
+/** Narrates the deliveries logged since the last look; true once the counters stayed exact and the queue empty for two looks. */
+async function narrate(): Promise<true | undefined> {
   for (const line of await deliveryLogs(logs, stack.processFunction, since)) {
     const delivery = line.deliveryId ?? /in (\S+) \(receive/.exec(line.reason ?? '')?.[1] ?? '';
     const ours = requests.findIndex((id) => delivery.startsWith(id));
@@ -53,12 +54,15 @@ while (Date.now() < deadline) {
   const busy = counts.queue.visible + counts.queue.in_flight;
   const exact = sameCounts(counts, expected);
   if (exact && busy === 0) settledPolls++;
-  if (settledPolls >= 2) break;
+  if (settledPolls >= 2) return true;
   const status = `counters: ${describeCounts(counts)}; queue: ${counts.queue.in_flight} in flight, ${counts.queue.visible} visible`;
   if (status !== lastStatus) say(`  ${status}`);
   lastStatus = status;
-  await sleep(2000);
+  return undefined;
 }
+await pollUntil(narrate, { what: 'the counters to settle', timeoutMs: 240_000, intervalMs: 2000 }).catch((error: unknown) => {
+  if (!(error instanceof PollTimeoutError)) throw error;
+});
 
 const final = await topicCounts(api, topic);
 say(`final counters for ${topic}: ${describeCounts(final)}`);

@@ -9,9 +9,14 @@ export function clientsFor(stack: StackInfo) {
   return { sqs: new SQSClient(options), lambda: new LambdaClient(options), logs: new CloudWatchLogsClient(options) };
 }
 
-export async function faultInjectionOn(lambda: LambdaClient, functionName: string): Promise<boolean> {
+/** The environment a deployed function runs with: its settings as deployed. */
+export async function functionEnvironment(lambda: LambdaClient, functionName: string): Promise<Record<string, string>> {
   const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
-  return config.Environment?.Variables?.FAULT_INJECTION === 'on';
+  return config.Environment?.Variables ?? {};
+}
+
+export async function faultInjectionOn(lambda: LambdaClient, functionName: string): Promise<boolean> {
+  return (await functionEnvironment(lambda, functionName)).FAULT_INJECTION === 'on';
 }
 
 /** How many batches the function's queue trigger runs at once (its MaximumConcurrency). */

@@ -1,6 +1,7 @@
 import pMap from 'p-map';
 import type { Stats } from '../../functions/domain/api-schemas.ts';
 import type { CountsBody } from '../../functions/domain/counts.ts';
+import { PollTimeoutError, pollUntil } from '../../functions/shared/retry.ts';
 import { type ApiTarget, callApi } from './api-client.ts';
 import type { WorkloadEvent } from './workload.ts';
 
@@ -122,18 +123,19 @@ export async function waitForConvergence(
     const now = await fetchTopicCounts(api, ownTopics);
     return ownTopics.reduce((sum, topic) => sum + now[topic]!.received - before.topics[topic]!.received, 0);
   };
-  for (;;) {
+  const drained = async () => {
     final = await fetchStats(api);
     const received = await receivedSince(final);
     options.onProgress?.(received);
     const empty = final.queue.visible + final.queue.in_flight === 0;
-    if (received >= expected.received && empty) break;
-    if (performance.now() - started > options.timeoutMs) {
+    return received >= expected.received && empty ? true : undefined;
+  };
+  await pollUntil(drained, { what: 'the pipeline to drain', timeoutMs: options.timeoutMs, intervalMs: options.intervalMs ?? 250 }).catch(
+    (error: unknown) => {
+      if (!(error instanceof PollTimeoutError)) throw error;
       timedOut = true;
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
-  }
+    },
+  );
   const drainMs = performance.now() - started;
   const after = await fetchTopicCounts(api, ownTopics);
   const observed: Expected = { ...minus(final, before.totals), topics: {} };

@@ -6,7 +6,6 @@ import { countKeys, fetchStats, fetchTopicCounts } from './convergence.ts';
 const started = Date.now();
 export const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
 export const say = (text: string) => console.log(`${clock()}  ${text}`);
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A demo's own topic (fresh each run) and a maker of events on it. */
 export function demoTopic(name: string) {

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteMessageBatchCommand,
   ListMessageMoveTasksCommand,
@@ -7,6 +6,7 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { pollUntil } from '../../functions/shared/retry.ts';
 
 export interface RedriveResult {
   moved: number;
@@ -38,17 +38,24 @@ export async function redrive(sqs: SQSClient, queues: Queues, onMoved?: (moved: 
     if (!/InvalidAction|UnsupportedOperation|UnknownOperation|NotImplemented/.test(name)) throw error;
   }
   if (taskHandle === undefined) return receiveAndSend(sqs, queues, onMoved);
-  for (;;) {
+  const finished = async (): Promise<RedriveResult | undefined> => {
     const { Results = [] } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: queues.deadLetterQueueArn, MaxResults: 1 }));
     const task = Results.find((t) => t.TaskHandle === taskHandle) ?? Results[0];
     onMoved?.(Number(task?.ApproximateNumberOfMessagesMoved ?? 0));
     if (task?.Status === 'COMPLETED')
       return { moved: Number(task.ApproximateNumberOfMessagesMoved ?? 0), failed: 0, method: 'message-move-task' };
     if (task?.Status === 'FAILED' || task?.Status === 'CANCELLED') {
-      throw new Error(`the DLQ redrive task ${task.Status.toLowerCase()}: ${task.FailureReason ?? 'no reason given'}`);
+      throw new RedriveFailedError(`the DLQ redrive task ${task.Status.toLowerCase()}: ${task.FailureReason ?? 'no reason given'}`);
     }
-    await sleep(2000);
-  }
+    return undefined;
+  };
+  // SQS moves up to 500 messages a second; a day is a bound, not an expectation.
+  return pollUntil(finished, { what: 'the DLQ redrive task', timeoutMs: 24 * 3600_000, intervalMs: 2000 });
+}
+
+/** The redrive task stopped without moving everything. */
+class RedriveFailedError extends Error {
+  override readonly name = 'RedriveFailedError';
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   APIGatewayClient,
   CreateApiKeyCommand,
@@ -6,7 +7,7 @@ import {
   DeleteApiKeyCommand,
   GetUsagePlansCommand,
 } from '@aws-sdk/client-api-gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clientOptions } from '../../scripts/lib/stack.ts';
 import { api, stack, topicCounts, topicSettled } from '../support/api.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
@@ -43,7 +44,7 @@ describe('Idempotency-Key on POST /publish', () => {
     const key = randomUUID();
     const events = [makeEvent({ topic, payload: { _idemlog_fault: { mode: 'slow', ms: 3000 } } })];
     const first = post(events, { 'idempotency-key': key }, '?wait=5');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     const second = await post(events, { 'idempotency-key': key }, '?wait=5');
     expect(second.status).toBe(409);
     expect(second.body).toMatchObject({ error: 'idempotency_request_in_progress' });
@@ -66,11 +67,15 @@ describe('Idempotency-Key on POST /publish', () => {
     }).catch((error: Error) => error);
     setTimeout(() => lost.abort(), 300);
     expect(await attempt).toBeInstanceOf(Error);
-    let retry = await post(events, { 'idempotency-key': key }, '?wait=3');
-    for (let i = 0; retry.status === 409 && i < 20; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      retry = await post(events, { 'idempotency-key': key }, '?wait=3');
-    }
+    // Until the lost attempt finishes, the key answers 409 in progress.
+    const retry = await vi.waitFor(
+      async () => {
+        const answer = await post(events, { 'idempotency-key': key }, '?wait=3');
+        expect(answer.status, 'the first attempt still in progress').not.toBe(409);
+        return answer;
+      },
+      { timeout: 15_000, interval: 500 },
+    );
     expect([200, 202]).toContain(retry.status);
     expect(await topicSettled(topic, 2)).toEqual({ received: 2, unique_processed: 2, duplicate_dropped: 0 });
   });

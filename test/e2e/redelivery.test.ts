@@ -1,10 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { publish, stats, topicCounts, topicSettled } from '../support/api.ts';
 import { invokeProcess, sqsRecord } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
-import { eventually } from '../support/poll.ts';
 
 describe('redelivery', () => {
   it('counts the same SQS message processed twice once', async () => {
@@ -14,8 +13,9 @@ describe('redelivery', () => {
     const record = sqsRecord(message!.body);
     await invokeProcess([record]);
     await invokeProcess([{ ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } }]);
-    const counters = await eventually(async () => await topicCounts(topic), 'the counters');
-    expect(counters).toEqual({ received: 4, unique_processed: 3, duplicate_dropped: 1 });
+    await expect
+      .poll(() => topicCounts(topic), { timeout: 15_000, interval: 250 })
+      .toEqual({ received: 4, unique_processed: 3, duplicate_dropped: 1 });
   });
 
   it('counts a message once when SQS really redelivers it after a crash between write and acknowledgement', async () => {
@@ -23,16 +23,17 @@ describe('redelivery', () => {
     const crashing = makeEvent({ topic, payload: { _idemlog_fault: { mode: 'crash_after_write', times: 1 } } });
     expect((await publish([crashing, makeEvent({ topic })])).status).toBe(202);
     // The first delivery commits then fails: the counters already show it while SQS still holds the message.
-    await eventually(async () => ((await topicCounts(topic))?.received === 2 ? true : undefined), 'the first delivery to commit');
+    await expect
+      .poll(async () => (await topicCounts(topic))?.received, { message: 'the first delivery to commit', timeout: 60_000, interval: 250 })
+      .toBe(2);
     // After the visibility timeout SQS delivers it again (receive count 2); the marker makes that a no-op.
-    const settled = await eventually(
+    const settled = await vi.waitFor(
       async () => {
         const current = await stats();
-        return current.queue.visible + current.queue.in_flight === 0 ? await topicCounts(topic) : undefined;
+        expect(current.queue.visible + current.queue.in_flight, 'the redelivery still unacknowledged').toBe(0);
+        return topicCounts(topic);
       },
-      'the redelivery to be acknowledged',
-      120_000,
-      1000,
+      { timeout: 120_000, interval: 1000 },
     );
     expect(settled).toEqual({ received: 2, unique_processed: 2, duplicate_dropped: 0 });
     expect(await topicSettled(topic, 2)).toEqual({ received: 2, unique_processed: 2, duplicate_dropped: 0 });

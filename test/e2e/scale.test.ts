@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { byTopicIndex, topicLaneKey, topicLanes } from '../../functions/adapters/items.ts';
 import { api, everyTopicCounts, publish, stack, stats, topicCounts } from '../support/api.ts';
 import { dynamo } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
-import { eventually } from '../support/poll.ts';
 
 /** AWS Lambda refuses a synchronous response over 6 MB (API Gateway then answers 502); the emulator does not. */
 const lambdaResponseLimit = 6 * 1024 * 1024;
@@ -20,14 +19,14 @@ describe('real-world shapes through the deployed API', () => {
       const { status } = await publish(events);
       expect(status).toBe(202);
     }
-    const after = await eventually(
+    const after = await vi.waitFor(
       async () => {
         const now = await stats();
-        return now.received - before.received >= topics.length && now.queue.visible + now.queue.in_flight === 0 ? now : undefined;
+        expect(now.received - before.received, 'events counted').toBeGreaterThanOrEqual(topics.length);
+        expect(now.queue.visible + now.queue.in_flight, 'messages still queued').toBe(0);
+        return now;
       },
-      '6,000 events to be counted',
-      240_000,
-      1000,
+      { timeout: 240_000, interval: 1000 },
     );
     expect(after.received - before.received).toBe(topics.length);
     expect(after.unique_processed - before.unique_processed).toBe(topics.length);
@@ -50,11 +49,9 @@ describe('real-world shapes through the deployed API', () => {
       }),
     );
     for (let start = 0; start < events.length; start += 20) expect((await publish(events.slice(start, start + 20))).status).toBe(202);
-    await eventually(
-      async () => ((await topicCounts(topic))?.unique_processed === 40 ? true : undefined),
-      'the big events to be stored',
-      120_000,
-    );
+    await expect
+      .poll(async () => (await topicCounts(topic))?.unique_processed, { message: 'the big events stored', timeout: 120_000, interval: 250 })
+      .toBe(40);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -82,11 +79,9 @@ describe('real-world shapes through the deployed API', () => {
       }),
     );
     for (let start = 0; start < total; start += 500) expect((await publish(events.slice(start, start + 500))).status).toBe(202);
-    await eventually(
-      async () => ((await topicCounts(topic))?.unique_processed === total ? true : undefined),
-      'the hot topic to be stored',
-      180_000,
-    );
+    await expect
+      .poll(async () => (await topicCounts(topic))?.unique_processed, { message: 'the hot topic stored', timeout: 180_000, interval: 250 })
+      .toBe(total);
 
     const perLane = await Promise.all(
       Array.from({ length: topicLanes }, async (_, lane) => {

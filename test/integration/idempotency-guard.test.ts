@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { PowertoolsIdempotencyGuard } from '../../functions/adapters/idempotency-guard.ts';
@@ -17,7 +18,7 @@ describe('the Powertools idempotency guard against the emulator', () => {
     expect(await guard.once(key, 'f1', work)).toEqual({ value: { run: 1 }, replayed: false });
     expect(await guard.once(key, 'f1', work)).toEqual({ value: { run: 1 }, replayed: true });
     await expect(guard.once(key, 'f2', work)).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
-    await new Promise((resolve) => setTimeout(resolve, 3100));
+    await sleep(3100);
     expect(await guard.once(key, 'f2', work)).toEqual({ value: { run: 2 }, replayed: false });
   });
 

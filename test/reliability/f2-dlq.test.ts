@@ -6,7 +6,6 @@ import { redrive } from '../../scripts/lib/redrive.ts';
 import { publish, stack, stats, topicCounts, topicSettled } from '../support/api.ts';
 import { lambda, sqs } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
-import { eventually } from '../support/poll.ts';
 
 async function setFaultInjection(value: 'on' | 'off') {
   const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.processFunction }));
@@ -46,15 +45,14 @@ describe('F2 a message that always fails', () => {
     expect([poison, ...healthy].map((r) => r.status)).toEqual(Array(10).fill(202));
 
     // The nine healthy messages are stored at once, whatever happens to the poison message.
-    expect(await eventually(async () => ((await topicCounts(topic))?.received === 9 ? true : undefined), 'the healthy messages')).toBe(
-      true,
-    );
-    await eventually(
-      async () => ((await stats()).queue.dead_letter >= deadBefore + 2 ? true : undefined),
-      'the poison message and the garbage to reach the DLQ',
-      400_000,
-      2000,
-    );
+    await expect.poll(async () => (await topicCounts(topic))?.received, { timeout: 60_000, interval: 250 }).toBe(9);
+    await expect
+      .poll(async () => (await stats()).queue.dead_letter, {
+        message: 'the poison message and the garbage in the DLQ',
+        timeout: 400_000,
+        interval: 2000,
+      })
+      .toBeGreaterThanOrEqual(deadBefore + 2);
 
     const logs = await deliveryLogs(clientsFor(stack).logs, stack.processFunction, since);
     const poisonId = poison.body.request_id as string;

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { apiTargetOf } from '../../scripts/lib/api-client.ts';
 import { expectedFrom, fetchStats, snapshot, topicsOf, waitForConvergence } from '../../scripts/lib/convergence.ts';
@@ -56,7 +57,7 @@ describe('F4 emulator restart with persistence, in the middle of a load', () => 
     const before = await snapshot(api, topicsOf(workload.requests));
     // Paced so that the restart lands in the middle; clients retry through the outage.
     const loading = runLoad(workload.requests, { api: api, concurrency: 8, rate: 600, maxAttempts: 30 });
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    await sleep(4000);
     const beforeRestart = await fetchStats(api);
     emulator('stop');
     emulator('start');

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { publish, topicSettled } from '../support/api.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
@@ -19,7 +20,7 @@ describe('F5 SQS refusing part of a batch', () => {
     expect(first.body.details[0]).toMatchObject({ topic, event_id: 'e100' });
 
     // The client retries just those, after the refusal has passed.
-    await new Promise((resolve) => setTimeout(resolve, 4500));
+    await sleep(4500);
     const retry = await publish(named.map((index: number) => events[index]));
     expect(retry.status).toBe(202);
     expect(await topicSettled(topic, 300)).toEqual({ received: 300, unique_processed: 300, duplicate_dropped: 0 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { clientsFor, invocationMetrics } from '../../scripts/lib/aws.ts';
@@ -6,7 +6,6 @@ import { fetchTopicCounts } from '../../scripts/lib/convergence.ts';
 import { stack, testApi } from '../support/api.ts';
 import { invokeProcess, sqsRecord } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
-import { eventually } from '../support/poll.ts';
 
 describe('F6 transaction conflicts under concurrent batches', () => {
   it('retries conflicting transactions and keeps the counts exact', async () => {
@@ -39,11 +38,14 @@ describe('F6 transaction conflicts under concurrent batches', () => {
     );
     expect(replies.flatMap((r) => r.batchItemFailures)).toEqual([]);
 
-    const counters = await eventually(async () => {
-      const current = await fetchTopicCounts(testApi, topics);
-      const sum = topics.reduce((total, topic) => total + current[topic]!.received, 0);
-      return sum === sent ? current : undefined;
-    }, 'all counters');
+    const counters = await vi.waitFor(
+      async () => {
+        const current = await fetchTopicCounts(testApi, topics);
+        expect(topics.reduce((total, topic) => total + current[topic]!.received, 0)).toBe(sent);
+        return current;
+      },
+      { timeout: 60_000, interval: 250 },
+    );
     expect(topics.reduce((total, topic) => total + counters[topic]!.unique_processed, 0)).toBe(40);
     expect(topics.reduce((total, topic) => total + counters[topic]!.duplicate_dropped, 0)).toBe(sent - 40);
 

@@ -1,7 +1,7 @@
+import { expect, vi } from 'vitest';
 import { type ApiTarget, apiTargetOf } from '../../scripts/lib/api-client.ts';
 import { readStack } from '../../scripts/lib/stack.ts';
 import { expectDocumented } from './openapi.ts';
-import { eventually } from './poll.ts';
 
 export const stack = readStack();
 
@@ -72,31 +72,30 @@ export async function everyTopicCounts(): Promise<Record<string, TopicCounts>> {
 
 /** Waits until a topic's counters reach `received` and the queue holds nothing more. */
 export async function topicSettled(topic: string, received: number, timeoutMs = 90_000) {
-  return eventually(
+  return vi.waitFor(
     async () => {
       const [current, counters] = await Promise.all([stats(), topicCounts(topic)]);
-      if (!counters || counters.received < received) return undefined;
-      if (current.queue.visible + current.queue.in_flight > 0) return undefined;
-      return counters;
+      expect(counters?.received, `topic ${topic}'s received`).toBeGreaterThanOrEqual(received);
+      expect(current.queue.visible + current.queue.in_flight, 'messages still queued').toBe(0);
+      return counters!;
     },
-    `topic ${topic} to receive ${received}`,
-    timeoutMs,
+    { timeout: timeoutMs, interval: 250 },
   );
 }
 
 /** Waits until the queue is empty and the counters have stopped moving. */
 export async function drained(timeoutMs = 120_000) {
   let previous = '';
-  return eventually(
+  return vi.waitFor(
     async () => {
       const current = await stats();
       const fingerprint = `${current.received}/${current.unique_processed}/${current.duplicate_dropped}/${current.rejected}`;
-      const quiet = current.queue.visible + current.queue.in_flight === 0 && fingerprint === previous;
+      const moved = fingerprint !== previous;
       previous = fingerprint;
-      return quiet ? current : undefined;
+      expect(current.queue.visible + current.queue.in_flight, 'messages still queued').toBe(0);
+      expect(moved, 'counters still moving').toBe(false);
+      return current;
     },
-    'the queue to drain',
-    timeoutMs,
-    500,
+    { timeout: timeoutMs, interval: 500 },
   );
 }

@@ -4,6 +4,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { withRetries } from '../../functions/shared/retry.ts';
 import { clientOptions } from '../../scripts/lib/stack.ts';
 import { stack } from './api.ts';
 
@@ -31,19 +32,27 @@ export function sqsRecord(body: string, messageId = randomUUID(), receiveCount =
   };
 }
 
+/** Some records were reported failed: SQS would deliver them again. */
+class RecordsStillFailing extends Error {}
+/** The invocation ran out of time: SQS would deliver the batch again. */
+class InvocationTimedOut extends Error {}
+
 /**
  * Delivers the records to the process function as SQS would: again and again, with a growing
  * receive count, until no record is reported as failed. Returns how many deliveries it took.
  */
 export async function processUntilApplied(records: SQSRecord[], maxDeliveries = 10): Promise<number> {
   let pending = records;
-  for (let delivery = 1; delivery <= maxDeliveries; delivery++) {
-    const attempt = pending.map((r) => ({ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: String(delivery) } }));
-    const { batchItemFailures } = await invokeProcess(attempt, 1);
-    pending = pending.filter((r) => batchItemFailures.some((f) => f.itemIdentifier === r.messageId));
-    if (pending.length === 0) return delivery;
-  }
-  throw new Error(`${pending.length} record(s) still failing after ${maxDeliveries} deliveries`);
+  return withRetries(
+    async (delivery) => {
+      const attempt = pending.map((r) => ({ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: String(delivery) } }));
+      const { batchItemFailures } = await invokeProcess(attempt, 1);
+      pending = pending.filter((r) => batchItemFailures.some((f) => f.itemIdentifier === r.messageId));
+      if (pending.length > 0) throw new RecordsStillFailing(`${pending.length} record(s) still failing after ${delivery} deliveries`);
+      return delivery;
+    },
+    { attempts: maxDeliveries, retryable: (error) => error instanceof RecordsStillFailing },
+  );
 }
 
 /**
@@ -53,18 +62,22 @@ export async function processUntilApplied(records: SQSRecord[], maxDeliveries = 
  * higher receive count, as SQS would redeliver it; the counts must still come out exact.
  */
 export async function invokeProcess(records: SQSRecord[], attempts = 4): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> {
-  for (let attempt = 1; ; attempt++) {
-    const event: SQSEvent = {
-      Records: records.map((r) => ({
-        ...r,
-        attributes: { ...r.attributes, ApproximateReceiveCount: String(Number(r.attributes.ApproximateReceiveCount) + attempt - 1) },
-      })),
-    };
-    const result = await lambda.send(
-      new InvokeCommand({ FunctionName: stack.processFunction, Payload: Buffer.from(JSON.stringify(event)) }),
-    );
-    const text = Buffer.from(result.Payload ?? []).toString('utf8');
-    if (!result.FunctionError) return JSON.parse(text);
-    if (attempt >= attempts || !text.includes('Timedout')) throw new Error(`process function failed: ${text}`);
-  }
+  return withRetries(
+    async (attempt) => {
+      const event: SQSEvent = {
+        Records: records.map((r) => ({
+          ...r,
+          attributes: { ...r.attributes, ApproximateReceiveCount: String(Number(r.attributes.ApproximateReceiveCount) + attempt - 1) },
+        })),
+      };
+      const result = await lambda.send(
+        new InvokeCommand({ FunctionName: stack.processFunction, Payload: Buffer.from(JSON.stringify(event)) }),
+      );
+      const text = Buffer.from(result.Payload ?? []).toString('utf8');
+      if (!result.FunctionError) return JSON.parse(text);
+      if (text.includes('Timedout')) throw new InvocationTimedOut(`process function timed out: ${text}`);
+      throw new Error(`process function failed: ${text}`);
+    },
+    { attempts, retryable: (error) => error instanceof InvocationTimedOut },
+  );
 }

@@ -39,3 +39,21 @@ export async function emulatorCeiling(stack: StackInfo, shape: Shape, parallel: 
     cpu_seconds_per_1000_events: cpuPerThousandEvents(cpuBefore, cpuByRole(), workload.total),
   };
 }
+
+export type Ceiling = Awaited<ReturnType<typeof emulatorCeiling>>;
+
+/** The mean of two ceilings: events/s over their combined time, CPU per 1,000 events averaged. */
+export function meanCeiling(a: Ceiling, b: Ceiling): Ceiling & { measurements: number[] } {
+  const cpu: Record<string, number> = {};
+  for (const role of new Set([...Object.keys(a.cpu_seconds_per_1000_events), ...Object.keys(b.cpu_seconds_per_1000_events)])) {
+    cpu[role] = round(((a.cpu_seconds_per_1000_events[role] ?? 0) + (b.cpu_seconds_per_1000_events[role] ?? 0)) / 2, 3);
+  }
+  return {
+    events: a.events + b.events,
+    parallel: a.parallel,
+    seconds: round(a.seconds + b.seconds, 1),
+    events_per_s: round((a.events + b.events) / (a.events / a.events_per_s + b.events / b.events_per_s), 1),
+    cpu_seconds_per_1000_events: cpu,
+    measurements: [a.events_per_s, b.events_per_s],
+  };
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { batchesOf } from '../../../functions/adapters/sqs-queue.ts';
 import { packEvents } from '../../../functions/domain/envelope.ts';
 import { eventSchema } from '../../../functions/domain/event.ts';
-import { withRetries } from '../../../functions/shared/retry.ts';
+import { pollUntil } from '../../../functions/shared/retry.ts';
 import { type ApiTarget, apiTargetOf } from '../api-client.ts';
 import { clientsFor, handlerLatenciesMs, type InvocationMetrics, invocationMetrics } from '../aws.ts';
 import { expectedFrom, fetchStats, snapshot, topicsOf, waitForConvergence } from '../convergence.ts';
@@ -16,23 +16,14 @@ import { round } from './system.ts';
 
 export type Shape = Omit<WorkloadOptions, 'runId'>;
 
-class QueueNotEmpty extends Error {}
-
 /** Waits until nothing is queued or in flight, so that a run measures only its own events. */
 export async function waitForEmptyQueue(api: ApiTarget): Promise<void> {
-  await withRetries(
-    async () => {
-      const { queue } = await fetchStats(api);
-      if (queue.visible + queue.in_flight > 0) throw new QueueNotEmpty('the queue did not empty');
-    },
-    // fetch() fails once on a kept-alive connection to an emulator that has since been restarted.
-    {
-      attempts: 300,
-      retryable: (error) => error instanceof QueueNotEmpty || error instanceof TypeError,
-      minDelayMs: 250,
-      maxDelayMs: 1000,
-    },
-  );
+  const empty = async () => {
+    const { queue } = await fetchStats(api);
+    return queue.visible + queue.in_flight === 0 ? true : undefined;
+  };
+  // fetch() fails once on a kept-alive connection to an emulator that has since been restarted.
+  await pollUntil(empty, { what: 'an empty queue', timeoutMs: 300_000, intervalMs: 500, retryable: (error) => error instanceof TypeError });
 }
 
 /** A deploy leaves every function cold; warm as many publish and process workers as the run will use. */
@@ -153,6 +144,8 @@ export async function measureRun(
       transactions: sum('TransactionsCommitted'),
       cancelled_transactions: sum('TransactionsCancelled'),
       pre_reads: sum('PreReads'),
+      messages_not_started: sum('MessagesNotStarted'),
+      messages_failed: sum('MessagesFailed'),
       replayed: load.replayed,
       mismatches: drain.mismatches,
     },

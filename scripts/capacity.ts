@@ -1,0 +1,181 @@
+// `npm run capacity`: replays a workload through the real publish packing and the real consumer
+// (DynamoDbLedger, against empty copies of the deployed tables on the emulator), then the real
+// /stats and /events reads, and sums every key each call touched, sized by AWS's rules, per
+// second of a workload arriving at --rate. Prints the hottest partition key of each table and
+// index against AWS's per-key limits (1,000 write units/s, 3,000 read units/s). docs/CAPACITY.md
+// explains the arithmetic.
+
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pMap from 'p-map';
+import { z } from 'zod';
+import { DynamoDbCounterStore } from '../functions/adapters/dynamo-counters.ts';
+import { DynamoDbEventStore } from '../functions/adapters/dynamo-events.ts';
+import { DynamoDbLedger } from '../functions/adapters/dynamo-ledger.ts';
+import { consumeMessage } from '../functions/domain/consume.ts';
+import { packEvents } from '../functions/domain/envelope.ts';
+import type { LogEvent } from '../functions/domain/event.ts';
+import { parseEventsQuery, readEventsPage } from '../functions/domain/events-page.ts';
+import { parseStatsQuery, readStats } from '../functions/domain/stats.ts';
+import { faultInjectionOn, functionEnvironment } from './lib/aws.ts';
+import { KeyRecorder } from './lib/capacity/key-recorder.ts';
+import { type HotKey, PartitionModel, partitionLimits, type SpaceSummary } from './lib/capacity/partition-model.ts';
+import { copyTables } from './lib/capacity/scratch-tables.ts';
+import { parseCli } from './lib/cli.ts';
+import { clientOptions, readStack } from './lib/stack.ts';
+import { buildWorkload } from './lib/workload.ts';
+
+const usage = `usage: npm run capacity -- [options]   (after npm start)
+  --rate N           events per second arriving (default 20000)
+  --events N         events replayed (default 100000: five seconds at the default rate)
+  --topics N         topics the events are spread over (default 1: one hot topic)
+  --dup-ratio R      share of duplicates (default 0.3)
+  --payload-bytes N  payload size of each event (default 200)
+  --read-rate N      requests per second of each read: /stats, /events?topic= and /events (default 50)
+  --json             print the figures as JSON`;
+
+const options = parseCli(
+  z.object({
+    rate: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    events: z.coerce.number().int().min(100).max(1_000_000).default(100_000),
+    topics: z.coerce.number().int().min(1).max(100_000).default(1),
+    'dup-ratio': z.coerce.number().min(0).max(0.95).default(0.3),
+    'payload-bytes': z.coerce.number().int().min(0).max(200_000).default(200),
+    'read-rate': z.coerce.number().min(0).max(100_000).default(50),
+    json: z.boolean().default(false),
+  }),
+  usage,
+);
+
+const stack = readStack();
+const base = new DynamoDBClient(clientOptions(stack));
+const dynamo = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+const lambda = new LambdaClient(clientOptions(stack));
+const processSettings = await functionEnvironment(lambda, stack.processFunction);
+const publishSettings = await functionEnvironment(lambda, stack.publishFunction);
+if (await faultInjectionOn(lambda, stack.processFunction))
+  console.error('note: fault injection is on in the deployed stack; the model ignores it');
+
+const counterShards = Number(processSettings.COUNTER_SHARDS ?? 8);
+const packing = {
+  eventsPerMessage: Number(publishSettings.EVENTS_PER_MESSAGE ?? 100),
+  eventsPerTransaction: Number(publishSettings.EVENTS_PER_TRANSACTION ?? 95),
+};
+const runId = randomUUID().slice(0, 8);
+const { schemas, drop } = await copyTables(base, [stack.eventsTable, stack.ledgerTable], `capacity-${runId}`);
+const [eventsTable, ledgerTable] = schemas.map((schema) => schema.name) as [string, string];
+
+try {
+  const workload = buildWorkload({
+    events: options.events,
+    duplicateRatio: options['dup-ratio'],
+    topics: options.topics,
+    batchSize: packing.eventsPerMessage,
+    payloadBytes: options['payload-bytes'],
+    seed: 1,
+    runId,
+  });
+
+  // Each message's calls happen in the second its first event arrives.
+  const recorder = new KeyRecorder(schemas);
+  const writes = new PartitionModel();
+  const jobs: Array<{ body: string; second: number }> = [];
+  let arrived = 0;
+  for (const request of workload.requests) {
+    for (const message of packEvents(request as LogEvent[], { requestId: randomUUID(), ...packing })) {
+      jobs.push({ body: message.body, second: Math.floor((arrived + Math.min(...message.chunks.flat())) / options.rate) });
+    }
+    arrived += request.length;
+  }
+  const started = performance.now();
+  let stored = 0;
+  await pMap(
+    jobs,
+    async (job) => {
+      const ledger = new DynamoDbLedger(recorder.clientAt(dynamo, writes, job.second), { eventsTable, ledgerTable, retentionDays: 0 });
+      const outcome = await consumeMessage(job.body, randomUUID(), ledger, {
+        counterShards,
+        peek: processSettings.PEEK_BEFORE_WRITE !== 'off',
+      });
+      if (outcome.status !== 'applied') throw new Error(`a replayed message was not applied: ${JSON.stringify(outcome)}`);
+      stored += outcome.unique;
+    },
+    { concurrency: 3 },
+  );
+  if (stored !== workload.distinct) throw new Error(`the replay stored ${stored} events, expected ${workload.distinct}`);
+  const replaySeconds = (performance.now() - started) / 1000;
+
+  // One request of each read, scaled to --read-rate.
+  const reads = new PartitionModel();
+  const client = recorder.clientAt(dynamo, reads, 0);
+  const counters = new DynamoDbCounterStore(client, { ledgerTable, counterShards });
+  const noQueue = async () => ({ visible: 0, in_flight: 0, dead_letter: 0 });
+  await readStats(parseStatsQuery({}), { counters, queueDepth: noQueue, startedAt: async () => undefined });
+  const events = new DynamoDbEventStore(client, eventsTable);
+  await readEventsPage(parseEventsQuery({ topic: workload.requests[0]![0]!.topic }), events);
+  await readEventsPage(parseEventsQuery({}), events);
+
+  const scaled = (summary: SpaceSummary): SpaceSummary => ({
+    ...summary,
+    hottest: {
+      ...summary.hottest,
+      peakPerSecond: summary.hottest.peakPerSecond * options['read-rate'],
+      meanPerSecond: summary.hottest.peakPerSecond * options['read-rate'],
+    },
+  });
+  const writeSpaces = writes.summary();
+  const readSpaces = reads.summary().map(scaled);
+  const hottestWrite = writeSpaces[0]!.hottest;
+  const hottestRead = readSpaces[0]?.hottest;
+  const within = hottestWrite.peakPerSecond <= partitionLimits.write && (hottestRead?.peakPerSecond ?? 0) <= partitionLimits.read;
+
+  if (options.json) {
+    console.log(
+      JSON.stringify(
+        {
+          options,
+          settings: { counterShards, ...packing },
+          distinct: workload.distinct,
+          writes: writeSpaces,
+          reads: readSpaces,
+          within_limits: within,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    const row = (summary: SpaceSummary) =>
+      `  ${summary.space.replace(`-capacity-${runId}`, '').padEnd(34)} ${String(summary.keys).padStart(7)} keys  hottest ${fmt(summary.hottest.peakPerSecond).padStart(7)}/s (mean ${fmt(summary.hottest.meanPerSecond)})  ${shorten(summary.hottest.key)}`;
+    console.log(
+      [
+        `idemlog capacity model: ${options.events.toLocaleString('en')} events (${workload.distinct.toLocaleString('en')} distinct) arriving at ${options.rate.toLocaleString('en')}/s on ${options.topics} topic(s), payload ${options['payload-bytes']} B`,
+        `deployed settings: ${packing.eventsPerMessage} events per message, ${packing.eventsPerTransaction} per transaction, ${counterShards} counter shards (replayed in ${replaySeconds.toFixed(1)} s)`,
+        `writes per partition key, peak second (AWS limit ${partitionLimits.write.toLocaleString('en')} WCU/s per key):`,
+        ...writeSpaces.map(row),
+        `reads per partition key at ${options['read-rate']} requests/s each of /stats, /events?topic= and /events (AWS limit ${partitionLimits.read.toLocaleString('en')} RCU/s per key):`,
+        ...readSpaces.map(row),
+        `hottest write key: ${describeKey(hottestWrite, runId)}`,
+        `hottest read key:  ${hottestRead ? describeKey(hottestRead, runId) : 'none'}`,
+        within ? 'every key is within its limit' : 'ABOVE A LIMIT: AWS would throttle this workload',
+      ].join('\n'),
+    );
+  }
+  process.exitCode = within ? 0 : 1;
+} finally {
+  await drop();
+}
+
+function fmt(units: number): string {
+  return units.toLocaleString('en', { maximumFractionDigits: 1 });
+}
+
+function shorten(key: string): string {
+  return key.length > 60 ? `${key.slice(0, 57)}...` : key;
+}
+
+function describeKey(key: HotKey, run: string): string {
+  return `${fmt(key.peakPerSecond)} units/s on ${key.space.replace(`-capacity-${run}`, '')} ${shorten(key.key)}`;
+}
