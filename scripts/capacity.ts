@@ -21,11 +21,13 @@ import { parseEventsQuery, readEventsPage } from '../functions/domain/events-pag
 import { parseStatsQuery, readStats } from '../functions/domain/stats.ts';
 import { faultInjectionOn, functionEnvironment } from './lib/aws.ts';
 import { KeyRecorder } from './lib/capacity/key-recorder.ts';
-import { type HotKey, PartitionModel, partitionLimits, type SpaceSummary } from './lib/capacity/partition-model.ts';
+import { type KeyAccess, PartitionModel, partitionLimits, type SpaceSummary } from './lib/capacity/partition-model.ts';
 import { copyTables } from './lib/capacity/scratch-tables.ts';
 import { parseCli } from './lib/cli.ts';
 import { clientOptions, readStack } from './lib/stack.ts';
 import { buildWorkload } from './lib/workload.ts';
+
+const unitsOf = { write: 'WCU', read: 'RCU' } as const;
 
 const usage = `usage: npm run capacity -- [options]   (after npm start)
   --rate N           events per second arriving (default 20000)
@@ -80,7 +82,7 @@ try {
 
   // Each message's calls happen in the second its first event arrives.
   const recorder = new KeyRecorder(schemas);
-  const writes = new PartitionModel();
+  const model = new PartitionModel();
   const jobs: Array<{ body: string; second: number }> = [];
   let arrived = 0;
   for (const request of workload.requests) {
@@ -94,7 +96,7 @@ try {
   await pMap(
     jobs,
     async (job) => {
-      const ledger = new DynamoDbLedger(recorder.clientAt(dynamo, writes, job.second), { eventsTable, ledgerTable, retentionDays: 0 });
+      const ledger = new DynamoDbLedger(recorder.clientAt(dynamo, model, job.second), { eventsTable, ledgerTable, retentionDays: 0 });
       const outcome = await consumeMessage(job.body, randomUUID(), ledger, {
         counterShards,
         peek: processSettings.PEEK_BEFORE_WRITE !== 'off',
@@ -107,9 +109,14 @@ try {
   if (stored !== workload.distinct) throw new Error(`the replay stored ${stored} events, expected ${workload.distinct}`);
   const replaySeconds = (performance.now() - started) / 1000;
 
-  // One request of each read, scaled to --read-rate.
-  const reads = new PartitionModel();
-  const client = recorder.clientAt(dynamo, reads, 0);
+  // One request of each read, counted --read-rate times in every second of the workload.
+  const seconds = Math.ceil(options.events / options.rate);
+  const everySecond = {
+    record: (access: KeyAccess) => {
+      for (let second = 0; second < seconds; second++) model.record({ ...access, units: access.units * options['read-rate'], second });
+    },
+  };
+  const client = recorder.clientAt(dynamo, everySecond, 0);
   const counters = new DynamoDbCounterStore(client, { ledgerTable, counterShards });
   const noQueue = async () => ({ visible: 0, in_flight: 0, dead_letter: 0 });
   await readStats(parseStatsQuery({}), { counters, queueDepth: noQueue, startedAt: async () => undefined });
@@ -117,48 +124,33 @@ try {
   await readEventsPage(parseEventsQuery({ topic: workload.requests[0]![0]!.topic }), events);
   await readEventsPage(parseEventsQuery({}), events);
 
-  const scaled = (summary: SpaceSummary): SpaceSummary => ({
-    ...summary,
-    hottest: {
-      ...summary.hottest,
-      peakPerSecond: summary.hottest.peakPerSecond * options['read-rate'],
-      meanPerSecond: summary.hottest.peakPerSecond * options['read-rate'],
-    },
-  });
-  const writeSpaces = writes.summary();
-  const readSpaces = reads.summary().map(scaled);
-  const hottestWrite = writeSpaces[0]!.hottest;
-  const hottestRead = readSpaces[0]?.hottest;
-  const within = hottestWrite.peakPerSecond <= partitionLimits.write && (hottestRead?.peakPerSecond ?? 0) <= partitionLimits.read;
+  const spaces = model.summary();
+  const hottest = { write: model.hottest('write')!, read: model.hottest('read') };
+  const within = hottest.write.peakPerSecond <= partitionLimits.write && (hottest.read?.peakPerSecond ?? 0) <= partitionLimits.read;
+  const label = (space: string) => space.replace(`-capacity-${runId}`, '');
 
   if (options.json) {
-    console.log(
-      JSON.stringify(
-        {
-          options,
-          settings: { counterShards, ...packing },
-          distinct: workload.distinct,
-          writes: writeSpaces,
-          reads: readSpaces,
-          within_limits: within,
-        },
-        null,
-        2,
-      ),
-    );
+    const figures = {
+      options,
+      settings: { counterShards, ...packing },
+      distinct: workload.distinct,
+      spaces,
+      hottest,
+      within_limits: within,
+    };
+    console.log(JSON.stringify(figures, (key, value) => (key === 'space' ? label(value) : value), 2));
   } else {
-    const row = (summary: SpaceSummary) =>
-      `  ${summary.space.replace(`-capacity-${runId}`, '').padEnd(34)} ${String(summary.keys).padStart(7)} keys  hottest ${fmt(summary.hottest.peakPerSecond).padStart(7)}/s (mean ${fmt(summary.hottest.meanPerSecond)})  ${shorten(summary.hottest.key)}`;
+    const row = ({ space, kind, keys, hottest: hot }: SpaceSummary) =>
+      `  ${kind.padEnd(5)} ${label(space).padEnd(30)} ${String(keys).padStart(7)} keys  hottest ${fmt(hot.peakPerSecond).padStart(7)} ${unitsOf[kind]}/s (mean ${fmt(hot.meanPerSecond)})  ${shorten(hot.key)}`;
     console.log(
       [
-        `idemlog capacity model: ${options.events.toLocaleString('en')} events (${workload.distinct.toLocaleString('en')} distinct) arriving at ${options.rate.toLocaleString('en')}/s on ${options.topics} topic(s), payload ${options['payload-bytes']} B`,
+        `idemlog capacity model: ${options.events.toLocaleString('en')} events (${workload.distinct.toLocaleString('en')} distinct) arriving at ${options.rate.toLocaleString('en')}/s on ${options.topics} topic(s), payload ${options['payload-bytes']} B,`,
+        `  and ${options['read-rate']} requests/s each of /stats, /events?topic= and /events`,
         `deployed settings: ${packing.eventsPerMessage} events per message, ${packing.eventsPerTransaction} per transaction, ${counterShards} counter shards (replayed in ${replaySeconds.toFixed(1)} s)`,
-        `writes per partition key, peak second (AWS limit ${partitionLimits.write.toLocaleString('en')} WCU/s per key):`,
-        ...writeSpaces.map(row),
-        `reads per partition key at ${options['read-rate']} requests/s each of /stats, /events?topic= and /events (AWS limit ${partitionLimits.read.toLocaleString('en')} RCU/s per key):`,
-        ...readSpaces.map(row),
-        `hottest write key: ${describeKey(hottestWrite, runId)}`,
-        `hottest read key:  ${hottestRead ? describeKey(hottestRead, runId) : 'none'}`,
+        `per partition key, in its busiest second (AWS limits per key: ${partitionLimits.write.toLocaleString('en')} WCU/s, ${partitionLimits.read.toLocaleString('en')} RCU/s):`,
+        ...spaces.map(row),
+        `hottest write key: ${fmt(hottest.write.peakPerSecond)} WCU/s on ${label(hottest.write.space)} ${shorten(hottest.write.key)}`,
+        `hottest read key:  ${hottest.read ? `${fmt(hottest.read.peakPerSecond)} RCU/s on ${label(hottest.read.space)} ${shorten(hottest.read.key)}` : 'none'}`,
         within ? 'every key is within its limit' : 'ABOVE A LIMIT: AWS would throttle this workload',
       ].join('\n'),
     );
@@ -176,6 +168,3 @@ function shorten(key: string): string {
   return key.length > 60 ? `${key.slice(0, 57)}...` : key;
 }
 
-function describeKey(key: HotKey, run: string): string {
-  return `${fmt(key.peakPerSecond)} units/s on ${key.space.replace(`-capacity-${run}`, '')} ${shorten(key.key)}`;
-}

@@ -3,18 +3,13 @@ import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import { addCounts, type Counts, noCounts } from '../domain/counts.ts';
 import type { CounterStore, TopicPosition, Totals } from '../domain/stats.ts';
 import { batchGetAll } from './batch-get.ts';
-import {
-  afterTopicCounters,
-  counterPartitionOf,
-  counterPartitions,
-  countsOfItem,
-  topicCounterPrefix,
-  topicOfCounterKey,
-  totalsKey,
-} from './items.ts';
+import { counterPartitionKey, counterPartitions, countsOfItem, topicCounterKey, totalsKey } from './items.ts';
 
 /** Most partitions read at once while filling a topic page. */
 const maxWave = 8;
+
+/** DynamoDB orders sort keys by their UTF-8 bytes, which is not JavaScript's string order. */
+const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 /** Reads the sharded counters: totals by BatchGetItem, topics by Query. Never a Scan. */
 export class DynamoDbCounterStore implements CounterStore {
@@ -29,7 +24,7 @@ export class DynamoDbCounterStore implements CounterStore {
   }
 
   async readTotals(signal?: AbortSignal): Promise<Totals> {
-    const keys = Array.from({ length: this.counterShards }, (_, shard) => totalsKey(shard));
+    const keys = this.shards().map(totalsKey);
     const responses = await batchGetAll(this.client, { [this.ledgerTable]: { Keys: keys, ConsistentRead: true } }, signal);
     const totals: Totals = { counts: noCounts(), rejected: 0 };
     for (const item of responses[this.ledgerTable] ?? []) {
@@ -42,16 +37,9 @@ export class DynamoDbCounterStore implements CounterStore {
   }
 
   async readTopic(topic: string, signal?: AbortSignal): Promise<Counts | undefined> {
-    const page = await this.client.send(
-      new QueryCommand({
-        TableName: this.ledgerTable,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': counterPartitionOf(topic), ':prefix': topicCounterPrefix(topic) },
-        ConsistentRead: true,
-      }),
-      { abortSignal: signal },
-    );
-    const items = page.Items ?? [];
+    const keys = this.shards().map((shard) => topicCounterKey(topic, shard));
+    const items =
+      (await batchGetAll(this.client, { [this.ledgerTable]: { Keys: keys, ConsistentRead: true } }, signal))[this.ledgerTable] ?? [];
     return items.length === 0 ? undefined : items.reduce((total: Counts, item) => addCounts(total, countsOfItem(item)), noCounts());
   }
 
@@ -84,14 +72,39 @@ export class DynamoDbCounterStore implements CounterStore {
     return { topics: topics.slice(0, limit).map(([topic, counts]) => [topic, counts]), next: { partition: last[2], topic: last[0] } };
   }
 
-  /** Up to `wanted` whole topics of one partition, in name order, after `afterTopic`. */
+  /**
+   * Up to `wanted` whole topics of one partition, in name order, after `afterTopic`: its shards'
+   * keys are read side by side and merged. A topic is whole once every shard that stopped early
+   * has read past it.
+   */
   private async readPartition(
     partition: number,
     afterTopic: string | undefined,
     wanted: number,
     signal?: AbortSignal,
   ): Promise<Array<[string, Counts]>> {
-    const topics: Array<[string, Counts]> = [];
+    const shards = await Promise.all(this.shards().map((shard) => this.readShard(partition, shard, afterTopic, wanted, signal)));
+    const frontier = shards
+      .filter((shard) => shard.more)
+      .map((shard) => shard.items.at(-1)!.topic)
+      .sort(byteOrder)[0];
+    const topics = new Map<string, Counts>();
+    for (const { topic, counts } of shards.flatMap((shard) => shard.items)) {
+      if (frontier !== undefined && byteOrder(topic, frontier) > 0) continue;
+      topics.set(topic, addCounts(topics.get(topic) ?? noCounts(), counts));
+    }
+    return [...topics].sort(([a], [b]) => byteOrder(a, b)).slice(0, wanted);
+  }
+
+  /** At least `wanted` topics of one shard's key (or all it has), in name order, and whether it holds more. */
+  private async readShard(
+    partition: number,
+    shard: number,
+    afterTopic: string | undefined,
+    wanted: number,
+    signal?: AbortSignal,
+  ): Promise<{ items: Array<{ topic: string; counts: Counts }>; more: boolean }> {
+    const items: Array<{ topic: string; counts: Counts }> = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
@@ -99,26 +112,23 @@ export class DynamoDbCounterStore implements CounterStore {
           TableName: this.ledgerTable,
           KeyConditionExpression: afterTopic === undefined ? 'pk = :pk' : 'pk = :pk AND sk > :after',
           ExpressionAttributeValues: {
-            ':pk': `topics#${partition}`,
-            ...(afterTopic === undefined ? {} : { ':after': afterTopicCounters(afterTopic) }),
+            ':pk': counterPartitionKey(partition, shard),
+            ...(afterTopic === undefined ? {} : { ':after': afterTopic }),
           },
           ConsistentRead: true,
-          // Each topic has at most one item per shard.
-          Limit: (wanted + 1) * this.counterShards,
+          Limit: wanted - items.length,
           ExclusiveStartKey: startKey,
         }),
         { abortSignal: signal },
       );
-      for (const item of page.Items ?? []) {
-        const topic = topicOfCounterKey(String(item.sk));
-        const last = topics.at(-1);
-        if (last?.[0] === topic) addCounts(last[1], countsOfItem(item));
-        else topics.push([topic, countsOfItem(item)]);
-      }
+      for (const item of page.Items ?? []) items.push({ topic: String(item.sk), counts: countsOfItem(item) });
       startKey = page.LastEvaluatedKey;
-      // The last topic is whole once a later one has begun.
-    } while (startKey && topics.length <= wanted);
-    return topics.slice(0, wanted + (startKey ? 0 : 1));
+    } while (startKey && items.length < wanted);
+    return { items, more: startKey !== undefined };
+  }
+
+  private shards(): number[] {
+    return Array.from({ length: this.counterShards }, (_, shard) => shard);
   }
 
   async tableCreatedAt(signal?: AbortSignal): Promise<Date | undefined> {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbCounterStore } from '../../functions/adapters/dynamo-counters.ts';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamo-events.ts';
 import { DynamoDbLedger } from '../../functions/adapters/dynamo-ledger.ts';
+import { counterPartitionOf } from '../../functions/adapters/items.ts';
 import { buildWrite } from '../../functions/domain/consume.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { parseEventsQuery, readEventsPage } from '../../functions/domain/events-page.ts';
@@ -48,5 +49,38 @@ describe('the read adapters against the emulator', () => {
       after = result.next;
     } while (after);
     expect(seen.get(topic)).toBe(10);
+  });
+
+  it('walk a partition whose topics sit on different shards, a few topics a page, each topic once and whole', async () => {
+    // Twelve topics of one counter partition, each counted on one to three of its eight shard keys.
+    const prefix = uniqueTopic('walk');
+    const partition = counterPartitionOf(`${prefix}.0`);
+    const names: string[] = [];
+    for (let n = 0; names.length < 12; n++) if (counterPartitionOf(`${prefix}.${n}`) === partition) names.push(`${prefix}.${n}`);
+    const expected = new Map<string, number>();
+    for (const [i, name] of names.entries()) {
+      const shards = [i % 8, (i * 3 + 1) % 8, (i * 5 + 2) % 8].slice(0, 1 + (i % 3));
+      for (const [k, shard] of shards.entries()) {
+        const event = eventSchema.parse(makeEvent({ topic: name, event_id: `w${k}` }));
+        await ledger.commit(buildWrite({ markerId: `${name}#${k}`, events: [event] }, name, shard, new Set()));
+      }
+      expect(await counters.readTopic(name)).toEqual({ received: shards.length, unique: shards.length, duplicates: 0 });
+      expected.set(name, shards.length);
+    }
+    for (const limit of [1, 2, 5]) {
+      const seen = new Map<string, number>();
+      // \u0001 sorts before every topic name (control characters are refused in topics).
+      let after: Awaited<ReturnType<typeof counters.readTopicPage>>['next'] = { partition, topic: '\u0001' };
+      while (after && after.partition === partition) {
+        const result = await counters.readTopicPage(limit, after);
+        expect(result.topics.length).toBeLessThanOrEqual(limit);
+        for (const [name, counts] of result.topics) {
+          expect(seen.has(name), `${name} listed twice`).toBe(false);
+          seen.set(name, counts.received);
+        }
+        after = result.next;
+      }
+      expect(new Map([...seen].filter(([name]) => name.startsWith(prefix)))).toEqual(expected);
+    }
   });
 });

@@ -38,7 +38,7 @@ export class KeyRecorder {
   }
 
   /** A client that sends each call, then records what it touched in `model` as happening in `second` of the workload. */
-  clientAt(client: DynamoDBDocumentClient, model: PartitionModel, second: number): DynamoDBDocumentClient {
+  clientAt(client: DynamoDBDocumentClient, model: Pick<PartitionModel, 'record'>, second: number): DynamoDBDocumentClient {
     const record = (command: { constructor: { name: string }; input: Input }, output: Input) => {
       for (const access of this.observe(command.constructor.name, command.input, output)) model.record({ ...access, second });
     };
