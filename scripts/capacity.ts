@@ -167,4 +167,3 @@ function fmt(units: number): string {
 function shorten(key: string): string {
   return key.length > 60 ? `${key.slice(0, 57)}...` : key;
 }
-
