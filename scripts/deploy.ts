@@ -50,15 +50,16 @@ function sourceHash(): string {
 
 function runDeploy(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sls', ['deploy', '--stage', stage, '--region', region], { cwd: projectRoot, stdio: 'inherit', env: target.env });
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      reject(new Error(`sls deploy did not finish within ${deployTimeoutMs / 1000} s`));
-    }, deployTimeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
+    const child = spawn('sls', ['deploy', '--stage', stage, '--region', region], {
+      cwd: projectRoot,
+      stdio: 'inherit',
+      env: target.env,
+      timeout: deployTimeoutMs,
+    });
+    child.on('exit', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`sls deploy exited with ${code}`));
+      else if (signal === 'SIGTERM') reject(new Error(`sls deploy did not finish within ${deployTimeoutMs / 1000} s`));
+      else reject(new Error(`sls deploy exited with ${code ?? signal}`));
     });
   });
 }

@@ -6,11 +6,11 @@ import { z } from 'zod';
  */
 const count = z.number().int().min(0);
 
-export const countsBodySchema = z
+const countsBodySchema = z
   .object({ received: count, unique_processed: count, duplicate_dropped: count })
   .meta({ id: 'Counts', description: 'Events received, stored once, and dropped as duplicates.' });
 
-export const storedEventSchema = z
+const storedEventSchema = z
   .object({
     topic: z.string(),
     event_id: z.string(),
@@ -30,7 +30,7 @@ export const eventsPageSchema = z
   })
   .meta({ id: 'EventsPage' });
 
-export const queueDepthSchema = z.object({ visible: count, in_flight: count, dead_letter: count }).meta({ id: 'QueueDepth' });
+const queueDepthSchema = z.object({ visible: count, in_flight: count, dead_letter: count }).meta({ id: 'QueueDepth' });
 
 export const statsSchema = countsBodySchema
   .extend({
@@ -44,7 +44,7 @@ export const statsSchema = countsBodySchema
   })
   .meta({ id: 'Stats' });
 
-export const eventResultSchema = z.object({
+const eventResultSchema = z.object({
   index: count,
   topic: z.string(),
   event_id: z.string(),
@@ -60,13 +60,13 @@ export const publishResultSchema = z
   })
   .meta({ id: 'PublishResult' });
 
-export const checkResultSchema = z.object({
+const checkResultSchema = z.object({
   status: z.enum(['ok', 'error']),
   latency_ms: count,
   message: z.string().optional(),
 });
 
-export const errorDetailSchema = z.looseObject({ index: count.optional(), path: z.string().optional(), message: z.string() });
+const errorDetailSchema = z.looseObject({ index: count.optional(), path: z.string().optional(), message: z.string() });
 
 export const errorBodySchema = z
   .object({

@@ -71,11 +71,7 @@ export interface ConsumeMetrics {
   wruReported: number;
 }
 
-export const emptyMetrics = (): ConsumeMetrics => ({ peeks: 0, transactions: 0, cancelled: 0, wruRule: 0, wruReported: 0 });
-
-export function addMetrics(total: ConsumeMetrics, more: ConsumeMetrics): void {
-  for (const key of Object.keys(total) as Array<keyof ConsumeMetrics>) total[key] += more[key];
-}
+const emptyMetrics = (): ConsumeMetrics => ({ peeks: 0, transactions: 0, cancelled: 0, wruRule: 0, wruReported: 0 });
 
 export type MessageOutcome =
   | {

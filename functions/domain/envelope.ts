@@ -10,7 +10,7 @@ import { acceptedEventSchema, eventSchema, type LogEvent } from './event.ts';
  * Chunk i's marker is `<id>#<i>`. Because publish fixes the chunks, a redelivery is recognised
  * chunk by chunk whatever release of the consumer reads it, with whatever budgets.
  */
-export const envelopeVersion = 2;
+const envelopeVersion = 2;
 
 /** SQS accepts 262,144 bytes per message; leave room for attributes. */
 export const maxMessageBytes = 240 * 1024;

@@ -75,7 +75,7 @@ export type EventIdentity = Pick<LogEvent, 'topic' | 'event_id'>;
 export const eventKey = (event: EventIdentity): string => JSON.stringify([event.topic, event.event_id]);
 
 /** Depth of nested objects and arrays, iteratively so that a hostile document cannot overflow the stack. */
-export function depthOf(root: unknown): number {
+function depthOf(root: unknown): number {
   let deepest = 0;
   const stack: Array<[unknown, number]> = [[root, 1]];
   while (stack.length > 0) {

@@ -65,7 +65,7 @@ export function parseEventsQuery(params: Record<string, string | undefined> | nu
 }
 
 /** With a topic, oldest first (its history); across topics, newest first (what just happened). */
-export const orderOf = (query: EventsQuery): Order => query.order ?? (query.topic === undefined ? 'desc' : 'asc');
+const orderOf = (query: EventsQuery): Order => query.order ?? (query.topic === undefined ? 'desc' : 'asc');
 
 /** What a cursor is bound to: the same filters and order, or it is refused. */
 function filtersOf(query: EventsQuery): string {
@@ -97,7 +97,7 @@ function resumeAfterOf(query: EventsQuery): string | undefined {
 }
 
 /** The key range a page reads: since (inclusive) to until (exclusive), past the cursor. */
-export function rangeOf(query: EventsQuery, order: Order, after: string | undefined): KeyRange {
+function rangeOf(query: EventsQuery, order: Order, after: string | undefined): KeyRange {
   // A time key is "<timestamp>#<hash>", so "<since>" sorts just before the first key at `since`,
   // and "<until>" just before the first key at `until`: inclusive bounds that make until exclusive.
   let lower = query.since ?? lowestKey;

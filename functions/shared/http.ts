@@ -59,7 +59,7 @@ export const headerOf = (event: Pick<APIGatewayProxyEvent, 'headers'>, name: str
 export class NotFoundError extends Error {}
 
 /** The path exists, not with this method. */
-export class MethodNotAllowedError extends Error {
+class MethodNotAllowedError extends Error {
   readonly allow: string[];
 
   constructor(message: string, allow: string[]) {

@@ -3,7 +3,7 @@
  * the emulator's endpoint and test credentials; every other stage is real AWS with the caller's
  * own configuration, untouched, and is refused if the emulator's settings leaked into it.
  */
-export const emulatorEndpoint = 'http://127.0.0.1:4566';
+const emulatorEndpoint = 'http://127.0.0.1:4566';
 const emulatorCredentials = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
 
 export type Env = Record<string, string | undefined>;

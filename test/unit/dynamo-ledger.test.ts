@@ -67,6 +67,21 @@ describe('DynamoDbLedger layout', () => {
     expect(items[4]!.Update).toMatchObject({ Key: topicCounterKey('t', 3), ExpressionAttributeValues: { ':r': 2, ':u': 2, ':d': 0 } });
   });
 
+  it('lets DynamoDB TTL expire stored events after the retention, and keeps them forever without one', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const now = new Date('2026-11-22T10:00:00Z');
+    const retaining = new DynamoDbLedger(documentClient, { eventsTable: 'events', ledgerTable: 'ledger', retentionDays: 3 }, () => now);
+    await retaining.commit(write);
+    const threeDaysLater = now.getTime() / 1000 + 3 * 86400;
+    expect(sentItems(0)[1]!.Put!.Item).toMatchObject({ expires_at: threeDaysLater });
+    expect(sentItems(0)[2]!.Put!.Item).toMatchObject({ expires_at: threeDaysLater });
+
+    await new DynamoDbLedger(documentClient, { eventsTable: 'events', ledgerTable: 'ledger', retentionDays: 0 }, () => now).commit(write);
+    expect(sentItems(1)[1]!.Put!.Item!.expires_at).toBeUndefined();
+    // A marker always expires: it only has to outlive SQS's 14-day redelivery window.
+    expect(sentItems(1)[0]!.Put!.Item!.expires_at).toBeGreaterThan(now.getTime() / 1000 + 14 * 86400);
+  });
+
   it('costs the same counter writes whether the table holds ten topics or a million: one item per topic of the chunk', async () => {
     dynamo.on(TransactWriteCommand).resolves({});
     const mixed = [...'abcdefgh'].map((topic) => eventSchema.parse(makeEvent({ topic })));

@@ -3,7 +3,7 @@ import type { Settings } from './configs.ts';
 import { measureRun, type Shape } from './run.ts';
 import { emulatorPid, round, rssMiB } from './system.ts';
 
-export const soakSegment = 100_000;
+const soakSegment = 100_000;
 
 /**
  * Pushes `events` through the deployed stack in segments of 100,000, each a fresh workload that
