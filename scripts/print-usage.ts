@@ -13,7 +13,9 @@ const event = JSON.stringify({
 
 console.log(`API_URL=${api}
 API_KEY=${stack.apiKey}
-idemlog is deployed to stage '${stack.stage}'. Every endpoint but /health wants the key. Try it:
+idemlog is deployed to stage '${stack.stage}'. Every endpoint but /health, / and /openapi.json wants the key.
+Console: ${api}/ (in a browser; it asks for the key once). OpenAPI: ${api}/openapi.json
+Try it:
 
   export API_URL=${api} API_KEY=${stack.apiKey}
   # publish one event (202), then the same again: stored once, counted as a duplicate

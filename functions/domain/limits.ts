@@ -1,4 +1,4 @@
-/** Input and output caps, documented in the README. Every input cap is enforced before anything is enqueued. */
+/** Input and output caps, documented in docs/API.md. Every input cap is enforced before anything is enqueued. */
 export const limits = {
   /** Request body, in bytes: below Lambda's 6 MB synchronous payload limit. */
   maxBodyBytes: 5 * 1024 * 1024,

@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../scripts/lib/stack.ts';
 
-// The README's "Poke it by hand" commands, run as a user would, so that the README cannot rot.
-const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
-const section = /<!-- poke-by-hand[^>]*-->([\s\S]*?)<!-- \/poke-by-hand -->/.exec(readme)?.[1] ?? '';
+// The "Poke it by hand" commands of docs/DEVELOPING.md, run as a user would, so that the document cannot rot.
+const guide = readFileSync(join(projectRoot, 'docs/DEVELOPING.md'), 'utf8');
+const section = /<!-- poke-by-hand[^>]*-->([\s\S]*?)<!-- \/poke-by-hand -->/.exec(guide)?.[1] ?? '';
 const commands = section
   .split('\n')
   .map((line) => line.trim())
   .filter((line) => /^(curl|awslocal) /.test(line));
 
-describe('README: Poke it by hand', () => {
+describe('docs/DEVELOPING.md: Poke it by hand', () => {
   it('documents curl for every endpoint and awslocal for queue, DLQ, table and function', () => {
     expect(section).toContain('source scripts/env.sh');
     for (const needle of [
