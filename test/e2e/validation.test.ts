@@ -70,6 +70,26 @@ describe('POST /publish validation, through the deployed API', () => {
     expect(await topicCounts(topic)).toEqual({ received: 1, unique_processed: 1, duplicate_dropped: 0 });
   });
 
+  it('refuses unknown top-level fields by name with 422 instead of dropping them, enqueuing nothing', async () => {
+    const topic = uniqueTopic('unknown-field');
+    const typo = { ...makeEvent({ topic }), level: 'error', message: 'disk full', paylaod: { user: 'ana' } };
+    const { status, body } = await publish([makeEvent({ topic }), typo]);
+    expect(status).toBe(422);
+    expectErrorBody(body, 'validation_failed');
+    expect(body.details).toEqual(
+      ['level', 'message', 'paylaod'].map((field) => ({
+        index: 1,
+        path: `events[1].${field}`,
+        message: 'unknown field; extra data belongs under payload',
+      })),
+    );
+
+    expect((await publish(makeEvent({ topic }))).status).toBe(202);
+    await topicSettled(topic, 1);
+    await drained();
+    expect(await topicCounts(topic)).toEqual({ received: 1, unique_processed: 1, duplicate_dropped: 0 });
+  });
+
   it('answers 404 for an unknown path and 405 with Allow for a wrong method', async () => {
     const missing = await api('/nowhere/at/all');
     expect(missing.status).toBe(404);
