@@ -124,11 +124,11 @@ export function printReport(report: {
   ];
   const { baseline, default: defaults } = report.configs;
   console.log(`\n${report.title}\nmachine: ${report.machine}; medians of ${report.runs} runs, (±half the spread)\n`);
-  console.log(`${''.padEnd(34)}${'baseline'.padEnd(24)}${'default'.padEnd(24)}default/baseline`);
+  console.log(`${''.padEnd(36)}${'baseline'.padEnd(26)}${'default'.padEnd(26)}default/baseline`);
   for (const [label, pick] of rows) {
     const ratio = baseline && defaults ? round(Number.parseFloat(pick(defaults)) / Number.parseFloat(pick(baseline)), 2) : '';
     console.log(
-      `${label.padEnd(34)}${(baseline ? pick(baseline) : '-').padEnd(24)}${(defaults ? pick(defaults) : '-').padEnd(24)}${Number.isFinite(ratio) ? ratio : ''}`,
+      `${label.padEnd(35)} ${(baseline ? pick(baseline) : '-').padEnd(25)} ${(defaults ? pick(defaults) : '-').padEnd(25)} ${Number.isFinite(ratio) ? ratio : ''}`,
     );
   }
   const { emulator_ceiling: ceiling, no_op_hop: hop, publish_p99_above_hop_ms: aboveHop } = report.relative;
