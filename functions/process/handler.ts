@@ -2,9 +2,11 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbLedger } from '../adapters/dynamo-ledger.ts';
 import { withInjectedFaults } from '../adapters/fault-injection.ts';
+import { releaseForRedelivery } from '../adapters/sqs-release.ts';
 import { type ConsumeMetrics, consumeMessage } from '../domain/consume.ts';
 import { DeadlineError } from '../domain/errors.ts';
 import { dynamoClient } from '../shared/clients/dynamo.ts';
+import { sqsClient } from '../shared/clients/sqs.ts';
 import { config } from '../shared/config.ts';
 import { deadlineSignal } from '../shared/deadline.ts';
 import { describe } from '../shared/http.ts';
@@ -12,7 +14,7 @@ import { observed } from '../shared/lambda.ts';
 import { logger } from '../shared/logger.ts';
 import { MetricUnit, metrics } from '../shared/metrics.ts';
 
-const { EVENTS_TABLE, LEDGER_TABLE, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, FAULT_INJECTION, PEEK_BEFORE_WRITE } = config();
+const { EVENTS_TABLE, LEDGER_TABLE, QUEUE_URL, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, FAULT_INJECTION, PEEK_BEFORE_WRITE } = config();
 const dynamoLedger = new DynamoDbLedger(dynamoClient(), {
   eventsTable: EVENTS_TABLE,
   ledgerTable: LEDGER_TABLE,
@@ -25,6 +27,8 @@ const processor = new BatchProcessor(EventType.SQS);
 const deadlineMarginMs = 750;
 /** A message is not started with less time than this left: it goes back to the queue untouched. */
 const minimumStartMs = 1500;
+/** Returning unstarted messages to the queue must end before the invocation does. */
+const releaseMarginMs = 200;
 
 /** A message that no release of publish wrote. It stays in the queue, and after maxReceiveCount lands in the DLQ intact. */
 class UnreadableMessageError extends Error {
@@ -40,11 +44,12 @@ function addWorkMetrics(work: ConsumeMetrics): void {
   metrics.addMetric('WriteUnitsReported', MetricUnit.Count, work.wruReported);
 }
 
-function processRecordWithin(context: Context, signal: AbortSignal) {
+function processRecordWithin(context: Context, signal: AbortSignal, notStarted: string[]) {
   return async (record: SQSRecord): Promise<void> => {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
     if (context.getRemainingTimeInMillis() < minimumStartMs || signal.aborted) {
       metrics.addMetric('MessagesNotStarted', MetricUnit.Count, 1);
+      notStarted.push(record.receiptHandle);
       throw new DeadlineError(`not started: ${context.getRemainingTimeInMillis()} ms left`);
     }
     try {
@@ -73,17 +78,31 @@ function processRecordWithin(context: Context, signal: AbortSignal) {
   };
 }
 
+/** Messages this invocation had no time to start go back to the queue at once, not after the visibility timeout. */
+async function releaseUntouched(receiptHandles: string[], context: Context): Promise<void> {
+  const result = await releaseForRedelivery(sqsClient(), QUEUE_URL, receiptHandles, deadlineSignal(context, releaseMarginMs));
+  metrics.addMetric('MessagesReleased', MetricUnit.Count, result.released);
+  if (result.failed > 0)
+    logger.warn('messages not started stay invisible until their visibility timeout', {
+      failed: result.failed,
+      error: result.cause === undefined ? undefined : describe(result.cause),
+    });
+}
+
 // A failing message is reported alone (ReportBatchItemFailures); the others are acknowledged.
 export const handler = observed(async (event: SQSEvent, context: Context) => {
   const started = performance.now();
   metrics.addMetric('Messages', MetricUnit.Count, event.Records.length);
   // Messages one after another: each one's pre-read then sees what the previous one stored, instead
   // of racing it into a cancelled transaction. Concurrency comes from concurrent invocations.
-  const response = await processPartialResponse(event, processRecordWithin(context, deadlineSignal(context, deadlineMarginMs)), processor, {
-    context,
-    throwOnFullBatchFailure: false,
-    processInParallel: false,
-  });
+  const notStarted: string[] = [];
+  const response = await processPartialResponse(
+    event,
+    processRecordWithin(context, deadlineSignal(context, deadlineMarginMs), notStarted),
+    processor,
+    { context, throwOnFullBatchFailure: false, processInParallel: false },
+  );
+  if (notStarted.length > 0) await releaseUntouched(notStarted, context);
   metrics.addMetric('BatchDuration', MetricUnit.Milliseconds, Math.round(performance.now() - started));
   return response;
 });
