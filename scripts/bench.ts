@@ -7,7 +7,7 @@ import { apiTargetOf } from './lib/api-client.ts';
 import { clientsFor, triggerConcurrency } from './lib/aws.ts';
 import { emulatorCeiling, meanCeiling } from './lib/bench/ceiling.ts';
 import { type ConfigName, configs } from './lib/bench/configs.ts';
-import { emulatorIsOurs, restartEmulator, stopTtlReaper } from './lib/bench/emulator.ts';
+import { mayRestartEmulator, restartEmulator, stopTtlReaper } from './lib/bench/emulator.ts';
 import { measureNoOpHop } from './lib/bench/hop.ts';
 import { idempotencyWriteUnits } from './lib/bench/idempotency-cost.ts';
 import { configSummary, printReport, type RunOfDefault, relativeFigures, targets } from './lib/bench/report.ts';
@@ -57,7 +57,7 @@ const shape: Shape = {
 const log = (line: string) => {
   if (!options.json) console.error(line);
 };
-const freshEmulator = !options['reuse-emulator'] && emulatorIsOurs();
+const freshEmulator = !options['reuse-emulator'] && (await mayRestartEmulator());
 
 /** Deploys a configuration (on a fresh emulator unless told otherwise) and warms its functions. */
 async function prepare(config: ConfigName) {
@@ -105,7 +105,7 @@ async function runWithIdempotencyKeys() {
 }
 
 async function main() {
-  if (!freshEmulator) log("the emulator is not idemlog's own, or --reuse-emulator: runs share it and its data");
+  if (!freshEmulator) log('another emulator answers on the endpoint, or --reuse-emulator: runs share it and its data');
   if (options.soak) {
     const stack = await prepare('default');
     await warmUp(apiTargetOf(stack), shape, options.concurrency);

@@ -1,22 +1,29 @@
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
-import { topicSettled } from '../support/api.ts';
-import { invokeProcess, processUntilApplied, sqsRecord } from '../support/aws.ts';
+import { clientsFor, invocationMetrics } from '../../scripts/lib/aws.ts';
+import { stack, topicSettled } from '../support/api.ts';
+import { invokeProcess, processUntilApplied, sqs, sqsRecord } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
+
+/** Five messages of two events each, whose transactions each take `slowMs`. */
+function slowMessages(topic: string, slowMs: number) {
+  return Array.from({ length: 5 }, (_, i) => {
+    const events = [makeEvent({ topic, payload: { _idemlog_fault: { mode: 'slow', ms: slowMs } } }), makeEvent({ topic })];
+    const [message] = packEvents(
+      events.map((e) => eventSchema.parse(e)),
+      { requestId: `${topic}-${i}`, eventsPerMessage: 10, eventsPerTransaction: 95 },
+    );
+    return message!;
+  });
+}
 
 describe('the process function under injected slowness', () => {
   it('returns before its timeout, reports the unfinished messages, and the counts end exact', async () => {
     const topic = uniqueTopic('slow');
     // Five messages whose transactions each take 1.5 s: the local 5 s timeout cannot fit them all.
-    const records = Array.from({ length: 5 }, (_, i) => {
-      const events = [makeEvent({ topic, payload: { _idemlog_fault: { mode: 'slow', ms: 1500 } } }), makeEvent({ topic })];
-      const [message] = packEvents(
-        events.map((e) => eventSchema.parse(e)),
-        { requestId: `${topic}-${i}`, eventsPerMessage: 10, eventsPerTransaction: 95 },
-      );
-      return sqsRecord(message!.body);
-    });
+    const records = slowMessages(topic, 1500).map((message) => sqsRecord(message.body));
     const started = performance.now();
     const first = await invokeProcess(records, 1);
     const elapsed = performance.now() - started;
@@ -27,5 +34,20 @@ describe('the process function under injected slowness', () => {
     // As SQS would: deliver the failed messages again until none fails.
     await processUntilApplied(records.filter((r) => first.batchItemFailures.some((f) => f.itemIdentifier === r.messageId)));
     expect(await topicSettled(topic, 10)).toEqual({ received: 10, unique_processed: 10, duplicate_dropped: 0 });
+  });
+
+  it('gives the messages it had no time to start back to the queue at once, through the real trigger', async () => {
+    const topic = uniqueTopic('released');
+    const since = Date.now();
+    // One SendMessageBatch, so that the trigger takes all five in one batch (its batch size is 5):
+    // at 1.2 s a message, the local 5 s timeout leaves the last ones unstarted.
+    const entries = slowMessages(topic, 1200).map((message, i) => ({ Id: String(i), MessageBody: message.body }));
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queueUrl, Entries: entries }));
+    expect(await topicSettled(topic, 10)).toEqual({ received: 10, unique_processed: 10, duplicate_dropped: 0 });
+
+    const invocations = await invocationMetrics(clientsFor(stack).logs, stack.processFunction, since);
+    const total = (name: string) => invocations.reduce((sum, i) => sum + (i.metrics[name] ?? 0), 0);
+    expect(total('MessagesNotStarted')).toBeGreaterThan(0);
+    expect(total('MessagesReleased')).toBe(total('MessagesNotStarted'));
   });
 });

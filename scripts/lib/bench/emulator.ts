@@ -1,10 +1,22 @@
 import { spawnSync } from 'node:child_process';
 import { DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { clientOptions, projectRoot, type StackInfo } from '../stack.ts';
+import { resolveStage } from '../stage.ts';
 import { emulatorPid } from './system.ts';
 
-/** True when the embedded emulator is idemlog's own, so that the benchmark may restart it. */
-export const emulatorIsOurs = () => emulatorPid() !== undefined;
+/**
+ * True when the benchmark may (re)start the embedded emulator: it is idemlog's own, or nothing
+ * answers on the local stage's endpoint (then there is no one else's emulator to disturb).
+ */
+export async function mayRestartEmulator(): Promise<boolean> {
+  if (emulatorPid() !== undefined) return true;
+  const { endpoint } = resolveStage({ ...process.env, IDEMLOG_STAGE: 'local' });
+  const answers = await fetch(`${endpoint}/_localstack/health`, { signal: AbortSignal.timeout(2000) }).then(
+    () => true,
+    () => false,
+  );
+  return !answers;
+}
 
 /** Stops and starts the embedded emulator: every run then starts from empty tables. */
 export function restartEmulator(): void {
