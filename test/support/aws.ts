@@ -39,7 +39,8 @@ class InvocationTimedOut extends Error {}
 
 /**
  * Delivers the records to the process function as SQS would: again and again, with a growing
- * receive count, until no record is reported as failed. Returns how many deliveries it took.
+ * receive count, until no record is reported as failed. An invocation that timed out is a failed
+ * delivery of all its records, as it is for SQS. Returns how many deliveries it took.
  */
 export async function processUntilApplied(records: SQSRecord[], maxDeliveries = 10): Promise<number> {
   let pending = records;
@@ -51,7 +52,7 @@ export async function processUntilApplied(records: SQSRecord[], maxDeliveries = 
       if (pending.length > 0) throw new RecordsStillFailing(`${pending.length} record(s) still failing after ${delivery} deliveries`);
       return delivery;
     },
-    { attempts: maxDeliveries, retryable: (error) => error instanceof RecordsStillFailing },
+    { attempts: maxDeliveries, retryable: (error) => error instanceof RecordsStillFailing || error instanceof InvocationTimedOut },
   );
 }
 
