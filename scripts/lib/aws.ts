@@ -74,6 +74,10 @@ export async function invocationMetrics(logs: CloudWatchLogsClient, functionName
   });
 }
 
+/** One metric summed over the invocations (0 where an invocation did not emit it). */
+export const metricTotal = (invocations: InvocationMetrics[], name: string): number =>
+  invocations.reduce((total, invocation) => total + (invocation.metrics[name] ?? 0), 0);
+
 /** How long each request took inside the function, from its access-log lines since `since` (ms epoch). */
 export async function handlerLatenciesMs(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<number[]> {
   const lines = await structuredLogs(logs, functionName, since, '"latencyMs"');

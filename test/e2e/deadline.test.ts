@@ -2,7 +2,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
-import { clientsFor, invocationMetrics } from '../../scripts/lib/aws.ts';
+import { clientsFor, invocationMetrics, metricTotal } from '../../scripts/lib/aws.ts';
 import { stack, topicSettled } from '../support/api.ts';
 import { invokeProcess, processUntilApplied, sqs, sqsRecord } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
@@ -46,8 +46,7 @@ describe('the process function under injected slowness', () => {
     expect(await topicSettled(topic, 10)).toEqual({ received: 10, unique_processed: 10, duplicate_dropped: 0 });
 
     const invocations = await invocationMetrics(clientsFor(stack).logs, stack.processFunction, since);
-    const total = (name: string) => invocations.reduce((sum, i) => sum + (i.metrics[name] ?? 0), 0);
-    expect(total('MessagesNotStarted')).toBeGreaterThan(0);
-    expect(total('MessagesReleased')).toBe(total('MessagesNotStarted'));
+    expect(metricTotal(invocations, 'MessagesNotStarted')).toBeGreaterThan(0);
+    expect(metricTotal(invocations, 'MessagesReleased')).toBe(metricTotal(invocations, 'MessagesNotStarted'));
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
-import { clientsFor, invocationMetrics } from '../../scripts/lib/aws.ts';
+import { clientsFor, invocationMetrics, metricTotal } from '../../scripts/lib/aws.ts';
 import { fetchTopicCounts } from '../../scripts/lib/convergence.ts';
 import { stack, testApi } from '../support/api.ts';
 import { invokeProcess, sqsRecord } from '../support/aws.ts';
@@ -50,7 +50,7 @@ describe('F6 transaction conflicts under concurrent batches', () => {
     expect(topics.reduce((total, topic) => total + counters[topic]!.duplicate_dropped, 0)).toBe(sent - 40);
 
     const invocations = await invocationMetrics(clientsFor(stack).logs, stack.processFunction, since);
-    const cancelled = invocations.reduce((total, i) => total + (i.metrics.TransactionsCancelled ?? 0), 0);
+    const cancelled = metricTotal(invocations, 'TransactionsCancelled');
     console.log(`F6: ${cancelled} transactions reported as conflicting and retried over ${invocations.length} invocations`);
     // With the pre-read, only transactions that still insert an event carry the marker: at least one per 3 of the 40 events.
     expect(cancelled).toBeGreaterThanOrEqual(2 * Math.ceil(40 / 3));

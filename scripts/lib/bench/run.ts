@@ -4,7 +4,7 @@ import { packEvents } from '../../../functions/domain/envelope.ts';
 import { eventSchema } from '../../../functions/domain/event.ts';
 import { pollUntil } from '../../../functions/shared/retry.ts';
 import { type ApiTarget, apiTargetOf } from '../api-client.ts';
-import { clientsFor, handlerLatenciesMs, type InvocationMetrics, invocationMetrics } from '../aws.ts';
+import { clientsFor, handlerLatenciesMs, type InvocationMetrics, invocationMetrics, metricTotal } from '../aws.ts';
 import { expectedFrom, fetchStats, snapshot, topicsOf, waitForConvergence } from '../convergence.ts';
 import { percentile, runLoad } from '../load.ts';
 import type { StackInfo } from '../stack.ts';
@@ -92,7 +92,7 @@ export async function measureRun(
   const handled = (i: InvocationMetrics) =>
     (i.metrics.EventsStored ?? 0) + (i.metrics.DuplicatesDropped ?? 0) + (i.metrics.EventsRedelivered ?? 0);
   const handledAfterPublish = invocations.filter((i) => i.flushedAt > publishedAt).reduce((total, i) => total + handled(i), 0);
-  const sum = (metric: string) => invocations.reduce((total, i) => total + (i.metrics[metric] ?? 0), 0);
+  const sum = (metric: string) => metricTotal(invocations, metric);
   const sqs = sqsSendFigures(workload.requests, settings);
   const perThousand = (count: number) => round((count / accepted) * 1000, 1);
   const processInvocations = invocations.length;
