@@ -1,4 +1,5 @@
 import { BatchGetCommand, type BatchGetCommandInput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { inGroupsOf } from '../shared/groups.ts';
 import { withRetries } from '../shared/retry.ts';
 
 type RequestItems = NonNullable<BatchGetCommandInput['RequestItems']>;
@@ -44,10 +45,8 @@ export async function batchGetKeys(
   request: KeysAndAttributes,
   signal?: AbortSignal,
 ): Promise<Array<Record<string, unknown>>> {
-  const keys = request.Keys ?? [];
-  const calls: Array<Promise<Record<string, Array<Record<string, unknown>>>>> = [];
-  for (let i = 0; i < keys.length; i += maxKeysPerCall) {
-    calls.push(batchGetAll(client, { [table]: { ...request, Keys: keys.slice(i, i + maxKeysPerCall) } }, signal));
-  }
+  const calls = inGroupsOf(request.Keys ?? [], maxKeysPerCall).map((keys) =>
+    batchGetAll(client, { [table]: { ...request, Keys: keys } }, signal),
+  );
   return (await Promise.all(calls)).flatMap((responses) => responses[table] ?? []);
 }

@@ -1,4 +1,5 @@
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { inGroupsOf } from '../shared/groups.ts';
 
 /** ChangeMessageVisibilityBatch takes at most 10 entries. */
 const maxEntries = 10;
@@ -21,11 +22,8 @@ export async function releaseForRedelivery(
   receiptHandles: string[],
   signal?: AbortSignal,
 ): Promise<ReleaseResult> {
-  const groups = Array.from({ length: Math.ceil(receiptHandles.length / maxEntries) }, (_, i) =>
-    receiptHandles.slice(i * maxEntries, (i + 1) * maxEntries),
-  );
   const results = await Promise.all(
-    groups.map(async (handles): Promise<ReleaseResult> => {
+    inGroupsOf(receiptHandles, maxEntries).map(async (handles): Promise<ReleaseResult> => {
       try {
         const entries = handles.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle, VisibilityTimeout: 0 }));
         const output = await client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }), {
