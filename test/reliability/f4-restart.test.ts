@@ -1,8 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { apiTargetOf } from '../../scripts/lib/api-client.ts';
 import { expectedFrom, fetchStats, snapshot, topicsOf, waitForConvergence } from '../../scripts/lib/convergence.ts';
 import { runLoad } from '../../scripts/lib/load.ts';
@@ -55,10 +54,18 @@ describe('F4 emulator restart with persistence, in the middle of a load', () => 
     });
     const api = { ...apiTargetOf(stack), inspect: expectDocumented };
     const before = await snapshot(api, topicsOf(workload.requests));
-    // Paced so that the restart lands in the middle; clients retry through the outage.
+    // Paced so that the restart lands in the middle; clients retry through the outage. The restart
+    // waits for the first counted events (cold workers on a fresh emulator take a variable while),
+    // not for a fixed time, which once restarted it before anything was counted.
     const loading = runLoad(workload.requests, { api: api, concurrency: 8, rate: 600, maxAttempts: 30 });
-    await sleep(4000);
-    const beforeRestart = await fetchStats(api);
+    const beforeRestart = await vi.waitFor(
+      async () => {
+        const stats = await fetchStats(api);
+        expect(stats.received - before.totals.received).toBeGreaterThan(0);
+        return stats;
+      },
+      { timeout: 8000, interval: 250 },
+    );
     emulator('stop');
     emulator('start');
     const load = await loading;
