@@ -17,8 +17,9 @@ import { bucketOf, hashOf } from '../domain/hash.ts';
  *   delivery#<marker> / marker          one per applied chunk: proof that a redelivery is one;
  *                                       `outcomes` has a letter per event (s stored, d duplicate)
  *   unreadable#<fingerprint> / marker   one per unreadable message body, counted once in `rejected`
- *   totals#<shard> / totals             received, unique, duplicates, rejected, last_processed_at
- *   topics#<partition>#<shard> / <topic>  one topic's received, unique, duplicates on one shard
+ *   totals#<shard> / totals             received, unique, rejected, last_processed_at
+ *   topics#<partition>#<shard> / <topic>  one topic's received and unique on one shard
+ * (duplicates = received - unique; an item written before 2026-11-30 also holds `duplicates`, equal to it)
  *
  * A chunk's transaction writes its marker, its shard's totals, one counter item per topic in it
  * and one event per new event: its cost never depends on how many topics exist. A topic's counter
@@ -43,8 +44,11 @@ export const counterPartitionKey = (partition: number, shard: number) => `topics
 export const topicCounterKey = (topic: string, shard: number) => ({ pk: counterPartitionKey(counterPartitionOf(topic), shard), sk: topic });
 export const topicLaneKey = (topic: string, lane: number) => `${topic}#${lane}`;
 
+/** Every received event is either unique or a duplicate, so counter items store only `received` and `unique`. */
 export function countsOfItem(item: Record<string, unknown>): Counts {
-  return { received: Number(item.received ?? 0), unique: Number(item.unique ?? 0), duplicates: Number(item.duplicates ?? 0) };
+  const received = Number(item.received ?? 0);
+  const unique = Number(item.unique ?? 0);
+  return { received, unique, duplicates: received - unique };
 }
 
 /** Sorts by time; 132 bits of the identity's SHA-256 make it unique and keep it short whatever the names. */
