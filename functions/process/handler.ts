@@ -44,12 +44,18 @@ function addWorkMetrics(work: ConsumeMetrics): void {
   metrics.addMetric('WriteUnitsReported', MetricUnit.Count, work.wruReported);
 }
 
-function processRecordWithin(context: Context, signal: AbortSignal, notStarted: string[]) {
+/**
+ * `toRelease` collects the messages the deadline kept from finishing: those not started, and those
+ * cut short (their committed chunks stay committed; a redelivery recognises them by their markers
+ * and applies the rest). Neither failed on its own account, so neither should wait out the
+ * visibility timeout.
+ */
+function processRecordWithin(context: Context, signal: AbortSignal, toRelease: string[]) {
   return async (record: SQSRecord): Promise<void> => {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
     if (context.getRemainingTimeInMillis() < minimumStartMs || signal.aborted) {
       metrics.addMetric('MessagesNotStarted', MetricUnit.Count, 1);
-      notStarted.push(record.receiptHandle);
+      toRelease.push(record.receiptHandle);
       throw new DeadlineError(`not started: ${context.getRemainingTimeInMillis()} ms left`);
     }
     try {
@@ -71,6 +77,10 @@ function processRecordWithin(context: Context, signal: AbortSignal, notStarted: 
       logger.info('message done', { messageId: record.messageId, receiveCount, ...outcome });
     } catch (error) {
       metrics.addMetric('MessagesFailed', MetricUnit.Count, 1);
+      if (signal.aborted) {
+        metrics.addMetric('MessagesCutShort', MetricUnit.Count, 1);
+        toRelease.push(record.receiptHandle);
+      }
       if (!(error instanceof UnreadableMessageError))
         logger.warn('message failed', { messageId: record.messageId, receiveCount, error: describe(error) });
       throw error;
@@ -78,12 +88,12 @@ function processRecordWithin(context: Context, signal: AbortSignal, notStarted: 
   };
 }
 
-/** Messages this invocation had no time to start go back to the queue at once, not after the visibility timeout. */
-async function releaseUntouched(receiptHandles: string[], context: Context): Promise<void> {
+/** Messages this invocation had no time to start or finish go back to the queue at once, not after the visibility timeout. */
+async function releaseUnfinished(receiptHandles: string[], context: Context): Promise<void> {
   const result = await releaseForRedelivery(sqsClient(), QUEUE_URL, receiptHandles, deadlineSignal(context, releaseMarginMs));
   metrics.addMetric('MessagesReleased', MetricUnit.Count, result.released);
   if (result.failed > 0)
-    logger.warn('messages not started stay invisible until their visibility timeout', {
+    logger.warn('messages not finished stay invisible until their visibility timeout', {
       failed: result.failed,
       error: result.cause === undefined ? undefined : describe(result.cause),
     });
@@ -95,14 +105,14 @@ export const handler = observed(async (event: SQSEvent, context: Context) => {
   metrics.addMetric('Messages', MetricUnit.Count, event.Records.length);
   // Messages one after another: each one's pre-read then sees what the previous one stored, instead
   // of racing it into a cancelled transaction. Concurrency comes from concurrent invocations.
-  const notStarted: string[] = [];
+  const unfinished: string[] = [];
   const response = await processPartialResponse(
     event,
-    processRecordWithin(context, deadlineSignal(context, deadlineMarginMs), notStarted),
+    processRecordWithin(context, deadlineSignal(context, deadlineMarginMs), unfinished),
     processor,
     { context, throwOnFullBatchFailure: false, processInParallel: false },
   );
-  if (notStarted.length > 0) await releaseUntouched(notStarted, context);
+  if (unfinished.length > 0) await releaseUnfinished(unfinished, context);
   metrics.addMetric('BatchDuration', MetricUnit.Milliseconds, Math.round(performance.now() - started));
   return response;
 });

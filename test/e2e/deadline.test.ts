@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
@@ -47,6 +47,33 @@ describe('the process function under injected slowness', () => {
 
     const invocations = await invocationMetrics(clientsFor(stack).logs, stack.processFunction, since);
     expect(metricTotal(invocations, 'MessagesNotStarted')).toBeGreaterThan(0);
-    expect(metricTotal(invocations, 'MessagesReleased')).toBe(metricTotal(invocations, 'MessagesNotStarted'));
+    expect(metricTotal(invocations, 'MessagesReleased')).toBe(
+      metricTotal(invocations, 'MessagesNotStarted') + metricTotal(invocations, 'MessagesCutShort'),
+    );
+  });
+
+  it('gives a message the deadline cut short back to the queue at once: what it committed stays, the next delivery finishes it', async () => {
+    const topic = uniqueTopic('cut-short');
+    // One message of five one-event chunks at 1.2 s each: 6 s of work cannot fit the local 5 s timeout.
+    const events = Array.from({ length: 5 }, () => makeEvent({ topic, payload: { _idemlog_fault: { mode: 'slow', ms: 1200 } } }));
+    const [message] = packEvents(
+      events.map((e) => eventSchema.parse(e)),
+      { requestId: topic, eventsPerMessage: 10, eventsPerTransaction: 1 },
+    );
+    expect(message!.chunks).toHaveLength(5);
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: stack.queueUrl, AttributeNames: ['VisibilityTimeout'] }),
+    );
+    const visibilityTimeoutMs = Number(Attributes?.VisibilityTimeout) * 1000;
+    expect(visibilityTimeoutMs).toBeGreaterThan(10_000);
+    const since = Date.now();
+    await sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: message!.body }));
+    expect(await topicSettled(topic, 5)).toEqual({ received: 5, unique_processed: 5, duplicate_dropped: 0 });
+    // Waiting out the visibility timeout (30 s locally) would take longer than this.
+    expect(Date.now() - since).toBeLessThan(visibilityTimeoutMs);
+
+    const invocations = await invocationMetrics(clientsFor(stack).logs, stack.processFunction, since);
+    expect(metricTotal(invocations, 'MessagesCutShort')).toBeGreaterThan(0);
+    expect(metricTotal(invocations, 'MessagesReleased')).toBe(metricTotal(invocations, 'MessagesCutShort'));
   });
 });

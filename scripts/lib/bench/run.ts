@@ -4,7 +4,7 @@ import { packEvents } from '../../../functions/domain/envelope.ts';
 import { eventSchema } from '../../../functions/domain/event.ts';
 import { pollUntil } from '../../../functions/shared/retry.ts';
 import { type ApiTarget, apiTargetOf } from '../api-client.ts';
-import { clientsFor, handlerLatenciesMs, type InvocationMetrics, invocationMetrics, metricTotal } from '../aws.ts';
+import { clientsFor, deliveryLogs, handlerLatenciesMs, type InvocationMetrics, invocationMetrics, metricTotal } from '../aws.ts';
 import { expectedFrom, fetchStats, snapshot, topicsOf, waitForConvergence } from '../convergence.ts';
 import { percentile, runLoad } from '../load.ts';
 import type { StackInfo } from '../stack.ts';
@@ -86,6 +86,9 @@ export async function measureRun(
   const { logs } = clientsFor(stack);
   const invocations = await invocationMetrics(logs, stack.processFunction, since);
   const insidePublish = await handlerLatenciesMs(logs, stack.publishFunction, since);
+  const failures = (await deliveryLogs(logs, stack.processFunction, since))
+    .filter((line) => line.message === 'message failed')
+    .map((line) => line.reason ?? 'no reason logged');
   const cpu = cpuPerThousandEvents(cpuBefore, cpuByRole(), load.accepted.length);
   const finishedAt = Math.max(...invocations.map((i) => i.flushedAt));
   const seconds = (finishedAt - startedAt) / 1000;
@@ -146,6 +149,9 @@ export async function measureRun(
       pre_reads: sum('PreReads'),
       messages_not_started: sum('MessagesNotStarted'),
       messages_failed: sum('MessagesFailed'),
+      /** Why each failed message failed, from its log line: a failure costs a visibility timeout unless it was released. */
+      failure_reasons: failures,
+      messages_released: sum('MessagesReleased'),
       replayed: load.replayed,
       mismatches: drain.mismatches,
     },
