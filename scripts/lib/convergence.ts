@@ -112,6 +112,8 @@ export async function waitForConvergence(
     onProgress?: (received: number) => void;
     /** 'topics' judges only the workload's own topics, so that other traffic cannot blur the result. */
     scope?: 'all' | 'topics';
+    /** Called once polling ends, before the topics are read for the comparison (which, at 10,000 topics, is work of its own). */
+    onDrained?: () => void;
   },
 ): Promise<DrainResult> {
   const started = performance.now();
@@ -137,6 +139,7 @@ export async function waitForConvergence(
     },
   );
   const drainMs = performance.now() - started;
+  options.onDrained?.();
   const after = await fetchTopicCounts(api, ownTopics);
   const observed: Expected = { ...minus(final, before.totals), topics: {} };
   for (const topic of ownTopics) observed.topics[topic] = minus(after[topic]!, before.topics[topic]!);

@@ -79,7 +79,15 @@ export async function measureRun(
   const publishedAt = startedAt + load.durationMs;
   const expected = expectedFrom(load.accepted);
   // Polled slowly, so as not to load the emulator: the run's end is read afterwards from the last invocation's metrics.
-  const drain = await waitForConvergence(api, before, expected, { timeoutMs: 1_800_000, intervalMs: 1000 });
+  let cpuAtDrain = cpuBefore;
+  const drain = await waitForConvergence(api, before, expected, {
+    timeoutMs: 1_800_000,
+    intervalMs: 1000,
+    // The run's CPU ends when the pipeline has drained, not after the per-topic comparison and the log reads.
+    onDrained: () => {
+      cpuAtDrain = cpuByRole();
+    },
+  });
   const accepted = load.accepted.length;
   const exact = drain.converged && load.ambiguous === 0 && load.abandoned === 0;
 
@@ -89,7 +97,7 @@ export async function measureRun(
   const failures = (await deliveryLogs(logs, stack.processFunction, since))
     .filter((line) => line.message === 'message failed')
     .map((line) => line.reason ?? 'no reason logged');
-  const cpu = cpuPerThousandEvents(cpuBefore, cpuByRole(), load.accepted.length);
+  const cpu = cpuPerThousandEvents(cpuBefore, cpuAtDrain, load.accepted.length);
   const finishedAt = Math.max(...invocations.map((i) => i.flushedAt));
   const seconds = (finishedAt - startedAt) / 1000;
   const handled = (i: InvocationMetrics) =>
