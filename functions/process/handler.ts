@@ -45,12 +45,15 @@ function addWorkMetrics(work: ConsumeMetrics): void {
 }
 
 /**
- * `toRelease` collects the messages the deadline kept from finishing: those not started, and those
- * cut short (their committed chunks stay committed; a redelivery recognises them by their markers
- * and applies the rest). Neither failed on its own account, so neither should wait out the
- * visibility timeout.
+ * `toRelease` collects the messages that the deadline, not their own work, kept from finishing:
+ * those not started, and those cut short after an earlier message of the batch had used part of
+ * the time (their committed chunks stay committed; a redelivery recognises them by their markers
+ * and applies the rest). The batch's first message had the whole invocation: if even that was not
+ * enough, its calls are slow (a throttled table), and it waits out the visibility timeout like any
+ * failure, which is the backoff a slow dependency needs.
  */
 function processRecordWithin(context: Context, signal: AbortSignal, toRelease: string[]) {
+  let started = 0;
   return async (record: SQSRecord): Promise<void> => {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
     if (context.getRemainingTimeInMillis() < minimumStartMs || signal.aborted) {
@@ -58,6 +61,7 @@ function processRecordWithin(context: Context, signal: AbortSignal, toRelease: s
       toRelease.push(record.receiptHandle);
       throw new DeadlineError(`not started: ${context.getRemainingTimeInMillis()} ms left`);
     }
+    const hadTheWholeInvocation = started++ === 0;
     try {
       const outcome = await consumeMessage(record.body, record.messageId, ledger, {
         counterShards: COUNTER_SHARDS,
@@ -77,7 +81,7 @@ function processRecordWithin(context: Context, signal: AbortSignal, toRelease: s
       logger.info('message done', { messageId: record.messageId, receiveCount, ...outcome });
     } catch (error) {
       metrics.addMetric('MessagesFailed', MetricUnit.Count, 1);
-      if (signal.aborted) {
+      if (signal.aborted && !hadTheWholeInvocation) {
         metrics.addMetric('MessagesCutShort', MetricUnit.Count, 1);
         toRelease.push(record.receiptHandle);
       }

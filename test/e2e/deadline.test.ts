@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
@@ -54,21 +54,24 @@ describe('the process function under injected slowness', () => {
 
   it('gives a message the deadline cut short back to the queue at once: what it committed stays, the next delivery finishes it', async () => {
     const topic = uniqueTopic('cut-short');
-    // One message of five one-event chunks at 1.2 s each: 6 s of work cannot fit the local 5 s timeout.
-    const events = Array.from({ length: 5 }, () => makeEvent({ topic, payload: { _idemlog_fault: { mode: 'slow', ms: 1200 } } }));
-    const [message] = packEvents(
-      events.map((e) => eventSchema.parse(e)),
-      { requestId: topic, eventsPerMessage: 10, eventsPerTransaction: 1 },
+    const slow = () => makeEvent({ topic, payload: { _idemlog_fault: { mode: 'slow', ms: 1000 } } });
+    // One batch: a message of one slow chunk, then one of five one-event chunks at 1 s each, which
+    // starts with about 4 s left of the local 5 s timeout and cannot finish.
+    const [first] = packEvents([eventSchema.parse(slow())], { requestId: `${topic}-first`, eventsPerMessage: 10, eventsPerTransaction: 1 });
+    const [second] = packEvents(
+      Array.from({ length: 5 }, () => eventSchema.parse(slow())),
+      { requestId: `${topic}-second`, eventsPerMessage: 10, eventsPerTransaction: 1 },
     );
-    expect(message!.chunks).toHaveLength(5);
+    expect(second!.chunks).toHaveLength(5);
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: stack.queueUrl, AttributeNames: ['VisibilityTimeout'] }),
     );
     const visibilityTimeoutMs = Number(Attributes?.VisibilityTimeout) * 1000;
     expect(visibilityTimeoutMs).toBeGreaterThan(10_000);
     const since = Date.now();
-    await sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: message!.body }));
-    expect(await topicSettled(topic, 5)).toEqual({ received: 5, unique_processed: 5, duplicate_dropped: 0 });
+    const entries = [first!, second!].map((message, i) => ({ Id: String(i), MessageBody: message.body }));
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queueUrl, Entries: entries }));
+    expect(await topicSettled(topic, 6)).toEqual({ received: 6, unique_processed: 6, duplicate_dropped: 0 });
     // Waiting out the visibility timeout (30 s locally) would take longer than this.
     expect(Date.now() - since).toBeLessThan(visibilityTimeoutMs);
 

@@ -1,0 +1,83 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ChangeMessageVisibilityBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { packEvents } from '../../functions/domain/envelope.ts';
+import { eventSchema } from '../../functions/domain/event.ts';
+import { makeEvent } from '../support/events.ts';
+
+// The handler reads its configuration and builds its clients when loaded: both come from here.
+const dynamo = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
+let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** Each transaction takes this long, so that the test's short invocation cannot fit them all. */
+const transactionMs = 400;
+
+beforeAll(async () => {
+  vi.stubEnv('EVENTS_TABLE', 'events');
+  vi.stubEnv('LEDGER_TABLE', 'ledger');
+  vi.stubEnv('QUEUE_URL', 'https://sqs.us-east-1.amazonaws.com/000000000000/events');
+  vi.stubEnv('DLQ_URL', 'https://sqs.us-east-1.amazonaws.com/000000000000/events-dlq');
+  vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  ({ handler } = await import('../../functions/process/handler.ts'));
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+  dynamo.restore();
+  sqs.restore();
+});
+
+beforeEach(() => {
+  dynamo.reset();
+  sqs.reset();
+  dynamo.on(BatchGetCommand).resolves({ Responses: {} });
+  dynamo.on(TransactWriteCommand).callsFake(async () => {
+    await sleep(transactionMs);
+    return {};
+  });
+  sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(async (input: { Entries: unknown[] }) => ({
+    Successful: input.Entries.map((_, i) => ({ Id: String(i) })),
+    Failed: [],
+  }));
+});
+
+/** A message of `chunks` one-event chunks: one transaction each. */
+function record(name: string, chunks: number): SQSRecord {
+  const events = Array.from({ length: chunks }, () => eventSchema.parse(makeEvent({ topic: 't' })));
+  const [message] = packEvents(events, { requestId: name, eventsPerMessage: 100, eventsPerTransaction: 1 });
+  return {
+    messageId: name,
+    receiptHandle: `handle-${name}`,
+    body: message!.body,
+    attributes: { ApproximateReceiveCount: '1' },
+  } as unknown as SQSRecord;
+}
+
+/** An invocation with `ms` left: the handler cancels its calls 750 ms before the end and starts nothing with less than 1.5 s left. */
+function contextWithMs(ms: number): Context {
+  const end = Date.now() + ms;
+  return { getRemainingTimeInMillis: () => end - Date.now(), functionName: 'process', awsRequestId: 'r' } as unknown as Context;
+}
+
+const released = () =>
+  sqs.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((call) => call.args[0].input.Entries!.map((e) => e.ReceiptHandle));
+
+describe('the process handler at its deadline', () => {
+  it('releases a message cut short after an earlier one used part of the time, and the ones it never started', async () => {
+    const response = await handler({ Records: [record('a', 1), record('b', 5), record('c', 1)] }, contextWithMs(2400));
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['b', 'c']);
+    expect(released()).toEqual(['handle-b', 'handle-c']);
+  });
+
+  it('leaves the first message to the visibility timeout when even the whole invocation was too short for it: its calls are slow', async () => {
+    const response = await handler({ Records: [record('a', 5), record('b', 1)] }, contextWithMs(2400));
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['a', 'b']);
+    expect(released()).toEqual(['handle-b']);
+  });
+});
