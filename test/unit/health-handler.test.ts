@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { stubHandlerEnvironment } from '../support/handler-env.ts';
 
 // The handler reads its configuration and builds its clients when loaded: both come from here.
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -11,12 +12,7 @@ const sqs = mockClient(SQSClient);
 let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 beforeAll(async () => {
-  vi.stubEnv('EVENTS_TABLE', 'events');
-  vi.stubEnv('LEDGER_TABLE', 'ledger');
-  vi.stubEnv('QUEUE_URL', 'https://sqs.us-east-1.amazonaws.com/000000000000/events');
-  vi.stubEnv('DLQ_URL', 'https://sqs.us-east-1.amazonaws.com/000000000000/events-dlq');
-  vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  stubHandlerEnvironment();
   ({ handler } = await import('../../functions/health/handler.ts'));
 });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { makeEvent } from '../support/events.ts';
+import { stubHandlerEnvironment } from '../support/handler-env.ts';
 
 // The handler reads its configuration and builds its clients when loaded: both come from here.
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -17,13 +18,7 @@ let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 const transactionMs = 400;
 
 beforeAll(async () => {
-  vi.stubEnv('EVENTS_TABLE', 'events');
-  vi.stubEnv('LEDGER_TABLE', 'ledger');
-  vi.stubEnv('QUEUE_URL', 'https://sqs.us-east-1.amazonaws.com/000000000000/events');
-  vi.stubEnv('DLQ_URL', 'https://sqs.us-east-1.amazonaws.com/000000000000/events-dlq');
-  vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  stubHandlerEnvironment();
   ({ handler } = await import('../../functions/process/handler.ts'));
 });
 
