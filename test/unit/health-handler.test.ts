@@ -1,36 +1,18 @@
 import { DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { stubHandlerEnvironment } from '../support/handler-env.ts';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { handlerUnderTest } from '../support/handler-env.ts';
 
-// The handler reads its configuration and builds its clients when loaded: both come from here.
-const dynamo = mockClient(DynamoDBDocumentClient);
-const sqs = mockClient(SQSClient);
-let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-
-beforeAll(async () => {
-  stubHandlerEnvironment();
-  ({ handler } = await import('../../functions/health/handler.ts'));
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-  dynamo.restore();
-  sqs.restore();
-});
+const { dynamo, sqs, handler } = handlerUnderTest(async () => (await import('../../functions/health/handler.ts')).handler);
 
 beforeEach(() => {
-  dynamo.reset();
-  sqs.reset();
   dynamo.on(DescribeTableCommand).resolves({ Table: { TableStatus: 'ACTIVE' } });
   sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { QueueArn: 'arn' } });
 });
 
 const get = () =>
-  handler(
+  handler()(
     { httpMethod: 'GET', path: '/health', headers: {}, requestContext: { requestId: 'r' } } as unknown as APIGatewayProxyEvent,
     {
       getRemainingTimeInMillis: () => 10_000,

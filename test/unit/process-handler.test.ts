@@ -1,36 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ChangeMessageVisibilityBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
+import { BatchGetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSRecord } from 'aws-lambda';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { makeEvent } from '../support/events.ts';
-import { stubHandlerEnvironment } from '../support/handler-env.ts';
+import { handlerUnderTest } from '../support/handler-env.ts';
 
-// The handler reads its configuration and builds its clients when loaded: both come from here.
-const dynamo = mockClient(DynamoDBDocumentClient);
-const sqs = mockClient(SQSClient);
-let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+const { dynamo, sqs, handler } = handlerUnderTest(async () => (await import('../../functions/process/handler.ts')).handler);
 
 /** Each transaction takes this long, so that the test's short invocation cannot fit them all. */
 const transactionMs = 400;
 
-beforeAll(async () => {
-  stubHandlerEnvironment();
-  ({ handler } = await import('../../functions/process/handler.ts'));
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-  dynamo.restore();
-  sqs.restore();
-});
-
 beforeEach(() => {
-  dynamo.reset();
-  sqs.reset();
   dynamo.on(BatchGetCommand).resolves({ Responses: {} });
   dynamo.on(TransactWriteCommand).callsFake(async () => {
     await sleep(transactionMs);
@@ -65,13 +48,13 @@ const released = () =>
 
 describe('the process handler at its deadline', () => {
   it('releases a message cut short after an earlier one used part of the time, and the ones it never started', async () => {
-    const response = await handler({ Records: [record('a', 1), record('b', 5), record('c', 1)] }, contextWithMs(2400));
+    const response = await handler()({ Records: [record('a', 1), record('b', 5), record('c', 1)] }, contextWithMs(2400));
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['b', 'c']);
     expect(released()).toEqual(['handle-b', 'handle-c']);
   });
 
   it('leaves the first message to the visibility timeout when even the whole invocation was too short for it: its calls are slow', async () => {
-    const response = await handler({ Records: [record('a', 5), record('b', 1)] }, contextWithMs(2400));
+    const response = await handler()({ Records: [record('a', 5), record('b', 1)] }, contextWithMs(2400));
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['a', 'b']);
     expect(released()).toEqual(['handle-b']);
   });
