@@ -39,14 +39,18 @@ export interface DeliveryLog {
   redelivered?: number;
 }
 
-/** The process function's per-message log lines since `since` (ms epoch). */
-export async function deliveryLogs(logs: CloudWatchLogsClient, functionName: string, since: number): Promise<DeliveryLog[]> {
-  const lines = [
-    ...(await structuredLogs(logs, functionName, since, '"message done"')),
-    ...(await structuredLogs(logs, functionName, since, '"message failed"')),
-  ];
+type DeliveryOutcome = 'message done' | 'message failed';
+
+/** The process function's per-message log lines since `since` (ms epoch), of the outcomes asked for (both by default). */
+export async function deliveryLogs(
+  logs: CloudWatchLogsClient,
+  functionName: string,
+  since: number,
+  outcomes: DeliveryOutcome[] = ['message done', 'message failed'],
+): Promise<DeliveryLog[]> {
+  const lines = (await Promise.all(outcomes.map((outcome) => structuredLogs(logs, functionName, since, `"${outcome}"`)))).flat();
   return lines
-    .filter((line) => line.message === 'message done' || line.message === 'message failed')
+    .filter((line) => (outcomes as unknown[]).includes(line.message))
     .map((line) => ({ ...line, reason: (line.error as { message?: string } | undefined)?.message }))
     .sort((a, b) => a.time - b.time) as unknown as DeliveryLog[];
 }

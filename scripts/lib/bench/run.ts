@@ -94,9 +94,9 @@ export async function measureRun(
   const { logs } = clientsFor(stack);
   const invocations = await invocationMetrics(logs, stack.processFunction, since);
   const insidePublish = await handlerLatenciesMs(logs, stack.publishFunction, since);
-  const failures = (await deliveryLogs(logs, stack.processFunction, since))
-    .filter((line) => line.message === 'message failed')
-    .map((line) => line.reason ?? 'no reason logged');
+  const failures = (await deliveryLogs(logs, stack.processFunction, since, ['message failed'])).map(
+    (line) => line.reason ?? 'no reason logged',
+  );
   const cpu = cpuPerThousandEvents(cpuBefore, cpuAtDrain, load.accepted.length);
   const finishedAt = Math.max(...invocations.map((i) => i.flushedAt));
   const seconds = (finishedAt - startedAt) / 1000;
