@@ -87,7 +87,10 @@ try {
   let arrived = 0;
   for (const request of workload.requests) {
     for (const message of packEvents(request as LogEvent[], { requestId: randomUUID(), ...packing })) {
-      jobs.push({ body: message.body, second: Math.floor((arrived + Math.min(...message.chunks.flat())) / options.rate) });
+      jobs.push({
+        body: message.body,
+        second: Math.floor((arrived + Math.min(...message.chunks.flatMap((chunk) => chunk.positions))) / options.rate),
+      });
     }
     arrived += request.length;
   }

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { APIGatewayClient, GetApiKeyCommand, GetStageCommand, UpdateStageCommand } from '@aws-sdk/client-api-gateway';
 import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -100,6 +100,25 @@ async function ensureTimeToLive(tables: string[]): Promise<void> {
   }
 }
 
+// The template limits each open route on its ANY method (infra/api.yml). MiniStack looks a method
+// setting up by the request's own method, so on the emulator the same limits are added for each
+// method a client may send, in the spelling UpdateStage takes on AWS ("~1" for "/").
+const requestMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+async function mirrorRouteThrottles(restApiId: string): Promise<void> {
+  const apiGateway = new APIGatewayClient(aws);
+  const { methodSettings = {} } = await apiGateway.send(new GetStageCommand({ restApiId, stageName: stage }));
+  const patchOperations = Object.entries(methodSettings).flatMap(([key, setting]) => {
+    const route = /^\/?(.*)\/ANY$/.exec(key)?.[1];
+    if (route === undefined || setting.throttlingRateLimit === undefined) return [];
+    return requestMethods.flatMap((method) => [
+      { op: 'replace' as const, path: `/${route}/${method}/throttling/rateLimit`, value: String(setting.throttlingRateLimit) },
+      { op: 'replace' as const, path: `/${route}/${method}/throttling/burstLimit`, value: String(setting.throttlingBurstLimit) },
+    ]);
+  });
+  if (patchOperations.length > 0) await apiGateway.send(new UpdateStageCommand({ restApiId, stageName: stage, patchOperations }));
+}
+
 /** The default API key's value, which API Gateway generated: never in the repository. */
 async function apiKeyValue(): Promise<string> {
   const cloudFormation = new CloudFormationClient(aws);
@@ -143,6 +162,7 @@ async function main(): Promise<void> {
   if (isLocal) {
     await ensureRedrivePolicy(outputs);
     await ensureTimeToLive([outputs.EventsTableName!, outputs.LedgerTableName!, outputs.IdempotencyTableName!]);
+    await mirrorRouteThrottles(outputs.RestApiId!);
   }
   const apiUrl = isLocal
     ? `${endpoint}/_aws/execute-api/${outputs.RestApiId}/${stage}`

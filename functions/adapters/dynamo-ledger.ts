@@ -2,7 +2,8 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChunkWrite, CommitOutcome, Ledger } from '../domain/consume.ts';
 import type { Counts } from '../domain/counts.ts';
-import { type EventIdentity, eventKey } from '../domain/event.ts';
+import type { EventIdentity } from '../domain/event.ts';
+import { eventKey } from '../domain/identity.ts';
 import { batchGetAll } from './batch-get.ts';
 import { eventItemKey, lanesFor, markerKey, toEventItem, topicCounterKey, totalsKey, unreadableKey } from './items.ts';
 import { indexWriteUnits, transactionalWriteUnits } from './write-cost.ts';
@@ -34,18 +35,18 @@ export class DynamoDbLedger implements Ledger {
     this.clock = clock;
   }
 
-  async peek(markerIds: string[], events: EventIdentity[], signal?: AbortSignal): Promise<{ applied: string[]; stored: string[] }> {
+  async peek(chunkIds: string[], events: EventIdentity[], signal?: AbortSignal): Promise<{ applied: string[]; stored: string[] }> {
     const unique = [...new Map(events.map((e) => [eventKey(e), eventItemKey(e)])).values()];
-    const markerIdOf = new Map(markerIds.map((id) => [markerKey(id).pk, id]));
+    const chunkIdOf = new Map(chunkIds.map((id) => [markerKey(id).pk, id]));
     const responses = await batchGetAll(
       this.client,
       {
-        [this.tables.ledgerTable]: { Keys: markerIds.map(markerKey), ProjectionExpression: 'pk' },
+        [this.tables.ledgerTable]: { Keys: chunkIds.map(markerKey), ProjectionExpression: 'pk' },
         ...(unique.length > 0 ? { [this.tables.eventsTable]: { Keys: unique, ProjectionExpression: 'id' } } : {}),
       },
       signal,
     );
-    const applied = (responses[this.tables.ledgerTable] ?? []).map((item) => markerIdOf.get(String(item.pk))!);
+    const applied = (responses[this.tables.ledgerTable] ?? []).map((item) => chunkIdOf.get(String(item.pk))!);
     const stored = (responses[this.tables.eventsTable] ?? []).map((item) => String(item.id));
     return { applied, stored };
   }
@@ -53,24 +54,20 @@ export class DynamoDbLedger implements Ledger {
   async commit(write: ChunkWrite, signal?: AbortSignal): Promise<CommitOutcome> {
     const now = this.clock();
     const expiresAt = this.tables.retentionDays > 0 ? epochSeconds(now) + this.tables.retentionDays * 86400 : undefined;
-    const lanes = lanesFor(write.markerId, write.inserts);
+    const lanes = lanesFor(write.chunkId, write.inserts);
     const eventItems = write.inserts.map((event, i) =>
-      toEventItem(event, { deliveryId: write.deliveryId, storedAt: now.toISOString(), expiresAt, ...lanes[i]! }),
+      toEventItem(event, { chunkId: write.chunkId, storedAt: now.toISOString(), expiresAt, ...lanes[i]! }),
     );
     const items: TransactItems = [
-      this.markerPut(markerKey(write.markerId), now, { outcomes: write.outcomes }),
+      this.markerPut(markerKey(write.chunkId), now, { outcomes: write.outcomes }),
       ...eventItems.map((item) => ({
         Put: { TableName: this.tables.eventsTable, Item: item, ConditionExpression: 'attribute_not_exists(id)' },
       })),
       this.counterUpdate(totalsKey(write.shard), write.totals, now),
       ...[...write.counts].map(([topic, counts]) => this.counterUpdate(topicCounterKey(topic, write.shard), counts)),
-      ...write.absentMarkers.map((id) => ({
-        ConditionCheck: { TableName: this.tables.ledgerTable, Key: markerKey(id), ConditionExpression: 'attribute_not_exists(pk)' },
-      })),
     ];
     const indexUnits = eventItems.reduce((sum, item) => sum + indexesPerEvent * indexWriteUnits(indexEntryOf(item)), 0);
     return this.transact(items, indexUnits, signal, (codes) => {
-      if (codes.slice(items.length - write.absentMarkers.length).includes('ConditionalCheckFailed')) return { kind: 'already-applied' };
       const duplicates = eventItems.filter((_, i) => codes[i + 1] === 'ConditionalCheckFailed').map((item) => item.id);
       return duplicates.length > 0 ? { kind: 'duplicates', keys: duplicates } : undefined;
     });

@@ -13,12 +13,12 @@ export class DynamoDbOutcomeReader implements OutcomeReader {
     this.ledgerTable = ledgerTable;
   }
 
-  async outcomesOf(markerIds: string[], signal?: AbortSignal): Promise<Map<string, string>> {
-    const idOf = new Map(markerIds.map((id) => [markerKey(id).pk, id]));
+  async outcomesOf(chunkIds: string[], signal?: AbortSignal): Promise<Map<string, string>> {
+    const idOf = new Map(chunkIds.map((id) => [markerKey(id).pk, id]));
     const items = await batchGetKeys(
       this.client,
       this.ledgerTable,
-      { Keys: markerIds.map(markerKey), ProjectionExpression: 'pk, outcomes', ConsistentRead: true },
+      { Keys: chunkIds.map(markerKey), ProjectionExpression: 'pk, outcomes', ConsistentRead: true },
       signal,
     );
     return new Map(items.map((item) => [idOf.get(String(item.pk))!, String(item.outcomes ?? '')]));

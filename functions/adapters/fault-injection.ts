@@ -11,15 +11,15 @@ import { faultMarker, injectedConflicts, injectedDelayMs, refusesEnqueue } from 
 export function withInjectedFaults(ledger: Ledger): Ledger {
   const attempts = new Map<string, number>();
   return {
-    peek: (markerIds, events, signal) => ledger.peek(markerIds, events, signal),
+    peek: (chunkIds, events, signal) => ledger.peek(chunkIds, events, signal),
     recordUnreadable: (fingerprint, shard, signal) => ledger.recordUnreadable(fingerprint, shard, signal),
     async commit(write: ChunkWrite, signal?: AbortSignal): Promise<CommitOutcome> {
       const delay = injectedDelayMs(write.inserts);
       if (delay > 0) await sleep(delay, undefined, { signal });
       const wanted = injectedConflicts(write.inserts);
-      const seen = attempts.get(write.markerId) ?? 0;
+      const seen = attempts.get(write.chunkId) ?? 0;
       if (seen < wanted) {
-        attempts.set(write.markerId, seen + 1);
+        attempts.set(write.chunkId, seen + 1);
         return { kind: 'contended' };
       }
       return ledger.commit(write, signal);

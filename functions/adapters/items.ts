@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Counts } from '../domain/counts.ts';
-import { type EventIdentity, eventKey, type LogEvent, type StoredEvent } from '../domain/event.ts';
+import type { EventIdentity, LogEvent, StoredEvent } from '../domain/event.ts';
 import { bucketOf, hashOf } from '../domain/hash.ts';
+import { eventKey } from '../domain/identity.ts';
+import { sortableOf } from '../domain/timestamp.ts';
 
 /**
  * Item layout, in one place for writers and readers. docs/CAPACITY.md has the arithmetic.
@@ -11,15 +13,16 @@ import { bucketOf, hashOf } from '../domain/hash.ts';
  * both holding only keys, `source` and `bytes` (a page's bodies come from BatchGetItem):
  *   by-topic  (topic_lane = "<topic>#<lane>", ts_key)  one topic in time order, over `topicLanes` keys
  *   by-time   (time_lane = <lane>, ts_key)             every topic in time order, over `timeLanes` keys
- * ts_key = "<timestamp>#<hash of the identity>": time order, unique, 47 characters whatever the names.
+ * ts_key = "<sortable timestamp>#<hash of the identity>": time order to the nanosecond, unique, 53
+ * characters whatever the names (the timestamp with its fraction padded to nine digits).
  *
  * Ledger table (pk, sk):
- *   delivery#<marker> / marker          one per applied chunk: proof that a redelivery is one;
+ *   chunk#<chunk id> / marker           one per applied chunk: proof that a redelivery is one;
  *                                       `outcomes` has a letter per event (s stored, d duplicate)
  *   unreadable#<fingerprint> / marker   one per unreadable message body, counted once in `rejected`
  *   totals#<shard> / totals             received, unique, rejected, last_processed_at
  *   topics#<partition>#<shard> / <topic>  one topic's received and unique on one shard
- * (duplicates = received - unique; an item written before 2026-11-30 also holds `duplicates`, equal to it)
+ * (duplicates = received - unique)
  *
  * A chunk's transaction writes its marker, its shard's totals, one counter item per topic in it
  * and one event per new event: its cost never depends on how many topics exist. A topic's counter
@@ -36,7 +39,7 @@ export const timeLanes = 32;
 export const counterPartitions = 64;
 
 export const eventItemKey = (event: EventIdentity) => ({ id: eventKey(event) });
-export const markerKey = (markerId: string) => ({ pk: `delivery#${markerId}`, sk: 'marker' });
+export const markerKey = (chunkId: string) => ({ pk: `chunk#${chunkId}`, sk: 'marker' });
 export const unreadableKey = (fingerprint: string) => ({ pk: `unreadable#${fingerprint}`, sk: 'marker' });
 export const totalsKey = (shard: number) => ({ pk: `totals#${shard}`, sk: 'totals' });
 export const counterPartitionOf = (topic: string) => bucketOf(topic, counterPartitions);
@@ -51,9 +54,9 @@ export function countsOfItem(item: Record<string, unknown>): Counts {
   return { received, unique, duplicates: received - unique };
 }
 
-/** Sorts by time; 132 bits of the identity's SHA-256 make it unique and keep it short whatever the names. */
+/** Sorts by time to the nanosecond; 132 bits of the identity's SHA-256 make it unique and keep it short whatever the names. */
 export function timeKey(event: EventIdentity & Pick<LogEvent, 'timestamp'>): string {
-  return `${event.timestamp}#${createHash('sha256').update(eventKey(event)).digest('base64url').slice(0, 22)}`;
+  return `${sortableOf(event.timestamp)}#${createHash('sha256').update(eventKey(event)).digest('base64url').slice(0, 22)}`;
 }
 
 export interface EventItem {
@@ -69,13 +72,14 @@ export interface EventItem {
   time_lane: number;
   /** The length of this event as /events serialises it, so a page can stop under its byte cap before reading bodies. */
   bytes: number;
-  delivery_id: string;
+  /** The chunk that stored it. */
+  chunk_id: string;
   stored_at: string;
   expires_at?: number;
 }
 
 export interface Placement {
-  deliveryId: string;
+  chunkId: string;
   storedAt: string;
   topicLane: number;
   timeLane: number;
@@ -105,7 +109,7 @@ export function toEventItem(event: LogEvent, placement: Placement): EventItem {
     topic_lane: topicLaneKey(event.topic, placement.topicLane),
     time_lane: placement.timeLane,
     bytes,
-    delivery_id: placement.deliveryId,
+    chunk_id: placement.chunkId,
     stored_at: placement.storedAt,
     expires_at: placement.expiresAt,
   };
@@ -115,13 +119,13 @@ export function toEventItem(event: LogEvent, placement: Placement): EventItem {
  * Lanes for a chunk's new events: each topic's events take consecutive lanes from a start derived
  * from the marker, so a hot topic's events land on every lane evenly (not just on average).
  */
-export function lanesFor(markerId: string, inserts: LogEvent[]): Array<{ topicLane: number; timeLane: number }> {
+export function lanesFor(chunkId: string, inserts: LogEvent[]): Array<{ topicLane: number; timeLane: number }> {
   const perTopic = new Map<string, number>();
-  const timeStart = hashOf(`time:${markerId}`);
+  const timeStart = hashOf(`time:${chunkId}`);
   return inserts.map((event, position) => {
     const ordinal = perTopic.get(event.topic) ?? 0;
     perTopic.set(event.topic, ordinal + 1);
-    return { topicLane: (hashOf(`${markerId}:${event.topic}`) + ordinal) % topicLanes, timeLane: (timeStart + position) % timeLanes };
+    return { topicLane: (hashOf(`${chunkId}:${event.topic}`) + ordinal) % topicLanes, timeLane: (timeStart + position) % timeLanes };
   });
 }
 

@@ -1,4 +1,5 @@
-import { eventKey, type LogEvent } from './event.ts';
+import type { LogEvent } from './event.ts';
+import { eventKey } from './identity.ts';
 
 /** DynamoDB takes at most 100 actions in one TransactWriteItems. */
 export const maxTransactionActions = 100;

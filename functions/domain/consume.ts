@@ -1,16 +1,16 @@
 import { withRetries } from '../shared/retry.ts';
-import { chunkWrites, maxTransactionActions, planChunks, writesPerChunk } from './chunks.ts';
 import { addCounts, type Counts, noCounts } from './counts.ts';
-import { type Chunk, type Delivery, readMessage } from './envelope.ts';
+import { type Chunk, readMessage } from './envelope.ts';
 import { DeadlineError } from './errors.ts';
-import { type EventIdentity, eventKey, type LogEvent } from './event.ts';
+import type { EventIdentity, LogEvent } from './event.ts';
 import { faultFor, InjectedFault } from './faults.ts';
 import { bucketOf } from './hash.ts';
+import { bodyFingerprintOf, eventKey } from './identity.ts';
 
 /** Everything one transaction commits: its marker, the new events and the counter increments. */
 export interface ChunkWrite {
-  markerId: string;
-  deliveryId: string;
+  /** The chunk's id (identity.ts), which its marker records. */
+  chunkId: string;
   /** Which counter shard takes this chunk's increments. */
   shard: number;
   /** The first occurrence of each event not known to be stored, in chunk order. */
@@ -20,8 +20,6 @@ export interface ChunkWrite {
   totals: Counts;
   /** One letter per event of the chunk, in order: `s` stored by this chunk, `d` a duplicate. */
   outcomes: string;
-  /** Markers that must not exist for this write to commit (a legacy chunk applied in parts checks the whole chunk's). */
-  absentMarkers: string[];
 }
 
 /** What a commit cost in DynamoDB write units: by AWS's item-size rules, and as the service reported it. */
@@ -32,7 +30,7 @@ export interface WriteCost {
 
 export type CommitOutcome =
   | { kind: 'committed'; cost?: WriteCost }
-  /** A marker exists: an earlier delivery applied this chunk. */
+  /** The chunk's marker exists: an earlier delivery applied this chunk. */
   | { kind: 'already-applied' }
   /** These inserts already exist (another delivery stored them); nothing was written. */
   | { kind: 'duplicates'; keys: string[] }
@@ -44,7 +42,7 @@ export interface Ledger {
    * A cheap read before the transaction: which of these markers exist and which of these events
    * are stored. Only a hint that saves cancelled transactions; the transaction's conditions stay the gate.
    */
-  peek(markerIds: string[], events: EventIdentity[], signal?: AbortSignal): Promise<{ applied: string[]; stored: string[] }>;
+  peek(chunkIds: string[], events: EventIdentity[], signal?: AbortSignal): Promise<{ applied: string[]; stored: string[] }>;
   commit(write: ChunkWrite, signal?: AbortSignal): Promise<CommitOutcome>;
   /** Counts an unreadable message in `rejected`, once per fingerprint. */
   recordUnreadable(fingerprint: string, shard: number, signal?: AbortSignal): Promise<CommitOutcome>;
@@ -76,8 +74,8 @@ const emptyMetrics = (): ConsumeMetrics => ({ peeks: 0, transactions: 0, cancell
 export type MessageOutcome =
   | {
       status: 'applied';
-      deliveryId: string;
-      version: Delivery['version'];
+      /** The request and the position of its first event (or the SQS message id of a bare event), for logs. */
+      message: string;
       unique: number;
       duplicates: number;
       redelivered: number;
@@ -99,7 +97,7 @@ export async function consumeMessage(body: string, messageId: string, ledger: Le
   const metrics = emptyMetrics();
   const read = readMessage(body, messageId);
   if (!read.ok) {
-    const fingerprint = await fingerprintOf(body);
+    const fingerprint = bodyFingerprintOf(body);
     await settle(
       () => ledger.recordUnreadable(fingerprint, bucketOf(fingerprint, options.counterShards), options.signal),
       options,
@@ -114,7 +112,7 @@ export async function consumeMessage(body: string, messageId: string, ledger: Le
   const totals = { unique: 0, duplicates: 0, redelivered: 0 };
   for (const chunk of delivery.chunks) {
     options.signal?.throwIfAborted();
-    const result = await applyChunk(chunk, delivery.id, ledger, options, metrics);
+    const result = await applyChunk(chunk, ledger, options, metrics);
     totals.unique += result.unique;
     totals.duplicates += result.duplicates;
     totals.redelivered += result.redelivered;
@@ -123,7 +121,7 @@ export async function consumeMessage(body: string, messageId: string, ledger: Le
     const did = totals.redelivered > 0 ? 'found it already applied' : `stored ${totals.unique} new, ${totals.duplicates} duplicate(s)`;
     throw new InjectedFault(`injected crash after write in ${delivery.id} (receive ${options.faults?.receiveCount}; this delivery ${did})`);
   }
-  return { status: 'applied', deliveryId: delivery.id, version: delivery.version, ...totals, metrics };
+  return { status: 'applied', message: delivery.id, ...totals, metrics };
 }
 
 interface ChunkResult {
@@ -132,71 +130,28 @@ interface ChunkResult {
   redelivered: number;
 }
 
-/**
- * A chunk from publish always fits one transaction. A version 1 chunk may need one action more
- * than DynamoDB allows with today's counters; it is applied in parts with their own markers, each
- * refusing to commit if the whole chunk's marker exists. The split is fixed here: never change it.
- */
-function partsOf(chunk: Chunk): Array<Chunk & { absentMarkers: string[] }> {
-  if (chunkWrites(chunk.events) + writesPerChunk <= maxTransactionActions) return [{ ...chunk, absentMarkers: [] }];
-  return planChunks(chunk.events, { maxEvents: 95, maxWrites: 96 }).map((positions, k) => ({
-    markerId: `${chunk.markerId}/${k}`,
-    events: positions.map((p) => chunk.events[p]!),
-    absentMarkers: [chunk.markerId],
-  }));
-}
-
-async function applyChunk(
-  chunk: Chunk,
-  deliveryId: string,
-  ledger: Ledger,
-  options: ConsumeOptions,
-  metrics: ConsumeMetrics,
-): Promise<ChunkResult> {
-  const result: ChunkResult = { unique: 0, duplicates: 0, redelivered: 0 };
-  const parts = partsOf(chunk);
+async function applyChunk(chunk: Chunk, ledger: Ledger, options: ConsumeOptions, metrics: ConsumeMetrics): Promise<ChunkResult> {
   const known = new Set<string>();
-  const applied = new Set<string>();
   if (options.peek ?? true) {
     metrics.peeks++;
-    const markers = parts.length === 1 ? [chunk.markerId] : [chunk.markerId, ...parts.map((part) => part.markerId)];
-    const peeked = await ledger.peek(markers, chunk.events, options.signal);
-    for (const marker of peeked.applied) applied.add(marker);
+    const peeked = await ledger.peek([chunk.id], chunk.events, options.signal);
+    if (peeked.applied.length > 0) return { unique: 0, duplicates: 0, redelivered: chunk.events.length };
     for (const key of peeked.stored) known.add(key);
   }
-  const shard = bucketOf(chunk.markerId, options.counterShards);
-  for (const part of parts) {
-    if (applied.has(chunk.markerId) || applied.has(part.markerId)) {
-      result.redelivered += part.events.length;
-      continue;
-    }
-    for (;;) {
-      const write = buildWrite(part, deliveryId, shard, known);
-      const outcome = await settle(() => ledger.commit(write, options.signal), options, metrics);
-      if (outcome.kind === 'already-applied') {
-        result.redelivered += part.events.length;
-        break;
-      }
-      if (outcome.kind === 'committed') {
-        result.unique += write.totals.unique;
-        result.duplicates += write.totals.duplicates;
-        break;
-      }
-      // Learn which events another delivery stored first and commit the rest; each round
-      // removes at least one insert, so this ends.
-      for (const key of outcome.keys) known.add(key);
-    }
+  const shard = bucketOf(chunk.id, options.counterShards);
+  for (;;) {
+    const write = buildWrite(chunk, shard, known);
+    const outcome = await settle(() => ledger.commit(write, options.signal), options, metrics);
+    if (outcome.kind === 'already-applied') return { unique: 0, duplicates: 0, redelivered: chunk.events.length };
+    if (outcome.kind === 'committed') return { unique: write.totals.unique, duplicates: write.totals.duplicates, redelivered: 0 };
+    // Learn which events another delivery stored first and commit the rest; each round
+    // removes at least one insert, so this ends.
+    for (const key of outcome.keys) known.add(key);
   }
-  return result;
 }
 
 /** The first occurrence of each event not known to be stored is inserted; every other occurrence is a duplicate. */
-export function buildWrite(
-  chunk: Chunk & { absentMarkers?: string[] },
-  deliveryId: string,
-  shard: number,
-  knownStored: ReadonlySet<string>,
-): ChunkWrite {
+export function buildWrite(chunk: Chunk, shard: number, knownStored: ReadonlySet<string>): ChunkWrite {
   const inserts: LogEvent[] = [];
   const seen = new Set<string>();
   const counts = new Map<string, Counts>();
@@ -214,7 +169,7 @@ export function buildWrite(
     outcomes += fresh ? 's' : 'd';
     if (fresh) inserts.push(event);
   }
-  return { markerId: chunk.markerId, deliveryId, shard, inserts, counts, totals, outcomes, absentMarkers: chunk.absentMarkers ?? [] };
+  return { chunkId: chunk.id, shard, inserts, counts, totals, outcomes };
 }
 
 /** Commits, retrying contention with the one retry policy until it settles, the attempts run out, or the deadline comes. */
@@ -244,9 +199,4 @@ async function settle(
     }
     throw error;
   }
-}
-
-async function fingerprintOf(body: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
-  return Buffer.from(digest).toString('base64url');
 }

@@ -1,98 +1,156 @@
 import { z } from 'zod';
 import { maxChunkWrites, planChunks } from './chunks.ts';
-import { type EnvelopeV1, planChunksV1 } from './envelope-v1.ts';
+import { TooLargeError } from './errors.ts';
 import { acceptedEventSchema, eventSchema, type LogEvent } from './event.ts';
+import { bareChunkId, chunkIdOf } from './identity.ts';
+import { limits } from './limits.ts';
 
 /**
- * What travels in one SQS message (version 2): a delivery id assigned at publish and the events,
- * already split into the chunks the consumer commits one transaction each:
- *   {"v":2,"id":"<request id>.<n>","chunks":[[event, ...], ...]}
- * Chunk i's marker is `<id>#<i>`. Because publish fixes the chunks, a redelivery is recognised
- * chunk by chunk whatever release of the consumer reads it, with whatever budgets.
+ * What travels in one SQS message (version 3): a run of consecutive events of one request, already
+ * split into the chunks the consumer commits one transaction each:
+ *   {"v":3,"request":"<request id>","first":<position of its first event>,"chunks":[[event, ...], ...]}
+ * A chunk's id names its request and the positions of its first and last event (identity.ts), so
+ * a redelivery is recognised chunk by chunk whatever release of the consumer reads it, and two
+ * chunks holding different events never share an id.
  */
-const envelopeVersion = 2;
+const envelopeVersion = 3;
 
 /** SQS accepts 262,144 bytes per message; leave room for attributes. */
 export const maxMessageBytes = 240 * 1024;
 
-export interface PackOptions {
-  requestId: string;
+/**
+ * SQS's character rule (on AWS and in the emulator): #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD |
+ * #x10000-#x10FFFF. JSON.stringify already escapes control characters and lone surrogates; U+FFFE
+ * and U+FFFF are left raw, and SQS refuses the whole message. Inside JSON text such characters can
+ * only be in strings, where an escape reads back as the same character.
+ */
+const outsideQueueCharset = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+export const queueSafeJson = (value: unknown): string =>
+  JSON.stringify(value).replace(outsideQueueCharset, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** Each event as it travels: its JSON text in the queue's character set. Throws TooLargeError naming every event over the limit. */
+export function encodeEvents(events: LogEvent[]): string[] {
+  const texts = events.map(queueSafeJson);
+  const oversize = texts.flatMap((text, index) => {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    return bytes > limits.maxEventBytes
+      ? [{ index, path: `events[${index}]`, message: `event is ${bytes} bytes as it travels; the limit is ${limits.maxEventBytes}` }]
+      : [];
+  });
+  if (oversize.length > 0) throw new TooLargeError(`${oversize.length} event(s) exceed the size limit`, oversize);
+  return texts;
+}
+
+export interface Packing {
   eventsPerMessage: number;
   eventsPerTransaction: number;
 }
 
-export interface PackedMessage {
-  id: string;
-  body: string;
-  /** Positions in the publish request of each chunk's events. */
-  chunks: number[][];
+/** One message of a request: the sizes of its chunks, in order. Its events follow those of the messages before it. */
+export interface MessagePlan {
+  chunks: number[];
 }
 
-/** Packs events, in order, into as few messages as the count and byte limits allow, each split into chunks. */
-export function packEvents(events: LogEvent[], options: PackOptions): PackedMessage[] {
-  const messages: PackedMessage[] = [];
-  let positions: number[] = [];
-  let texts: string[] = [];
+export const eventsIn = (message: MessagePlan) => message.chunks.reduce((sum, size) => sum + size, 0);
+
+/** Packs a request's events, in order, into as few messages as the count and byte limits allow, each split into chunks. */
+export function planMessages(events: LogEvent[], texts: string[], packing: Packing): MessagePlan[] {
+  const plans: MessagePlan[] = [];
+  let first = 0;
   let bytes = 0;
-  const overhead = 128;
-  const flush = () => {
-    if (positions.length === 0) return;
-    const id = `${options.requestId}.${messages.length}`;
-    const chunks = planChunks(
-      positions.map((p) => events[p]!),
-      { maxEvents: options.eventsPerTransaction, maxWrites: maxChunkWrites },
-    );
-    // The JSON text of the envelope, assembled from each event's text so that no event is serialised twice.
-    const body = `{"v":${envelopeVersion},"id":${JSON.stringify(id)},"chunks":[${chunks.map((chunk) => `[${chunk.map((i) => texts[i]).join(',')}]`).join(',')}]}`;
-    messages.push({ id, body, chunks: chunks.map((chunk) => chunk.map((i) => positions[i]!)) });
-    positions = [];
-    texts = [];
+  const overhead = 192;
+  const flush = (end: number) => {
+    if (end === first) return;
+    const chunks = planChunks(events.slice(first, end), { maxEvents: packing.eventsPerTransaction, maxWrites: maxChunkWrites });
+    plans.push({ chunks: chunks.map((chunk) => chunk.length) });
+    first = end;
     bytes = 0;
   };
-  events.forEach((event, position) => {
-    const text = JSON.stringify(event);
+  texts.forEach((text, position) => {
     // Each event costs its text, a separator, and at worst the brackets of a chunk of its own.
     const size = Buffer.byteLength(text, 'utf8') + 3;
-    if (positions.length >= options.eventsPerMessage || overhead + bytes + size > maxMessageBytes) flush();
-    positions.push(position);
-    texts.push(text);
+    if (position - first >= packing.eventsPerMessage || overhead + bytes + size > maxMessageBytes) flush(position);
     bytes += size;
   });
-  flush();
-  return messages;
+  flush(texts.length);
+  return plans;
 }
 
-/** One transaction's worth of a delivery, and the marker that records it was applied. */
+export interface PackedMessage {
+  body: string;
+  /** Each chunk's id, and the positions in the body being sent of its events. */
+  chunks: Array<{ id: string; positions: number[] }>;
+}
+
+/**
+ * The message for one plan entry. `first` is the request position of its first event; `positions`
+ * are where its events sit in the body being sent now (a retry of just the events a 503 named
+ * holds them at other positions than the request did).
+ */
+export function encodeMessage(requestId: string, plan: MessagePlan, first: number, texts: string[], positions: number[]): PackedMessage {
+  const chunks: PackedMessage['chunks'] = [];
+  const groups: string[] = [];
+  let offset = 0;
+  for (const size of plan.chunks) {
+    const at = positions.slice(offset, offset + size);
+    chunks.push({ id: chunkIdOf(requestId, first + offset, first + offset + size - 1), positions: at });
+    groups.push(`[${at.map((p) => texts[p]).join(',')}]`);
+    offset += size;
+  }
+  const body = `{"v":${envelopeVersion},"request":${JSON.stringify(requestId)},"first":${first},"chunks":[${groups.join(',')}]}`;
+  return { body, chunks };
+}
+
+/** Every message of a plan, its events at their request positions. */
+export function messagesOfPlan(requestId: string, plan: MessagePlan[], texts: string[]): PackedMessage[] {
+  let first = 0;
+  return plan.map((message) => {
+    const count = eventsIn(message);
+    const packed = encodeMessage(
+      requestId,
+      message,
+      first,
+      texts,
+      Array.from({ length: count }, (_, i) => first + i),
+    );
+    first += count;
+    return packed;
+  });
+}
+
+/** A whole request's messages, as publish sends them (scripts and tests send these straight to the queue). */
+export function packEvents(events: LogEvent[], options: Packing & { requestId: string }): PackedMessage[] {
+  const texts = encodeEvents(events);
+  return messagesOfPlan(options.requestId, planMessages(events, texts, options), texts);
+}
+
+/** One transaction's worth of a delivery, and the id its marker records. */
 export interface Chunk {
-  markerId: string;
+  id: string;
   events: LogEvent[];
 }
 
 export interface Delivery {
+  /** For logs: the request and the position of the message's first event, or the SQS message id of a bare event. */
   id: string;
-  /** 0 for a bare event sent straight to the queue, else the envelope version. */
-  version: 0 | 1 | 2;
   chunks: Chunk[];
 }
 
 export type ReadResult = { ok: true; delivery: Delivery } | { ok: false; reason: string };
 
-const deliveryId = z.string().min(1).max(512);
-const envelopeV2Schema = z.object({ v: z.literal(2), id: deliveryId, chunks: z.array(z.array(acceptedEventSchema).min(1)).min(1) });
-const envelopeV1Schema = z.object({
-  v: z.literal(1),
-  id: deliveryId,
-  tx: z.number().int().min(1).max(97),
-  events: z.array(acceptedEventSchema).min(1),
+const envelopeSchema = z.object({
+  v: z.literal(envelopeVersion),
+  request: z.string().min(1).max(128),
+  first: z.number().int().min(0),
+  chunks: z.array(z.array(acceptedEventSchema).min(1)).min(1),
 });
 
-const chunksOf = (id: string, groups: LogEvent[][]): Chunk[] => groups.map((events, i) => ({ markerId: `${id}#${i}`, events }));
-
 /**
- * Reads an SQS message body written by any release of publish (envelope versions 1 and 2), or a
- * bare event sent by hand (e.g. `awslocal sqs send-message`), whose delivery id is the SQS message
- * id. Events in an envelope were validated when publish accepted them, so only their structure is
- * checked here; a bare event meets today's rules. Anything else is unreadable, with the reason.
+ * Reads an SQS message body written by publish, or a bare event sent by hand (e.g. `awslocal sqs
+ * send-message`), whose chunk id is the SQS message id. Events in an envelope were validated when
+ * publish accepted them, so only their structure is checked here; a bare event meets today's
+ * rules. Anything else is unreadable, with the reason.
  */
 export function readMessage(body: string, messageId: string): ReadResult {
   let document: unknown;
@@ -106,24 +164,23 @@ export function readMessage(body: string, messageId: string): ReadResult {
   }
   if ('v' in document) {
     const version = (document as { v: unknown }).v;
-    if (version === 2) {
-      const parsed = envelopeV2Schema.safeParse(document);
-      if (!parsed.success) return { ok: false, reason: `not a valid version 2 envelope: ${firstIssue(parsed.error)}` };
-      return { ok: true, delivery: { id: parsed.data.id, version: 2, chunks: chunksOf(parsed.data.id, parsed.data.chunks) } };
-    }
-    if (version === 1) {
-      const parsed = envelopeV1Schema.safeParse(document);
-      if (!parsed.success) return { ok: false, reason: `not a valid version 1 envelope: ${firstIssue(parsed.error)}` };
-      const envelope: EnvelopeV1 = parsed.data as EnvelopeV1;
-      const groups = planChunksV1(envelope).map((chunk) => chunk.map((i) => envelope.events[i]!));
-      return { ok: true, delivery: { id: envelope.id, version: 1, chunks: chunksOf(envelope.id, groups) } };
-    }
-    return { ok: false, reason: `envelope version ${JSON.stringify(version)} is not one this consumer reads` };
+    if (version !== envelopeVersion)
+      return { ok: false, reason: `envelope version ${JSON.stringify(version)} is not one this consumer reads` };
+    const parsed = envelopeSchema.safeParse(document);
+    if (!parsed.success) return { ok: false, reason: `not a valid envelope: ${firstIssue(parsed.error)}` };
+    const { request, first } = parsed.data;
+    let position = first;
+    const chunks = parsed.data.chunks.map((events) => {
+      const chunk = { id: chunkIdOf(request, position, position + events.length - 1), events };
+      position += events.length;
+      return chunk;
+    });
+    return { ok: true, delivery: { id: `${request}/${first}`, chunks } };
   }
   const single = eventSchema.safeParse(document);
   if (!single.success) return { ok: false, reason: `not an event: ${firstIssue(single.error)}` };
-  const id = `sqs:${messageId}`;
-  return { ok: true, delivery: { id, version: 0, chunks: chunksOf(id, [[single.data]]) } };
+  const id = bareChunkId(messageId);
+  return { ok: true, delivery: { id, chunks: [{ id, events: [single.data] }] } };
 }
 
 const firstIssue = (error: z.ZodError) => {

@@ -37,7 +37,7 @@ export class InvalidQueryError extends DomainError {}
 /** A request header is malformed (e.g. an Idempotency-Key over 255 characters). */
 export class InvalidHeaderError extends DomainError {}
 
-/** SQS refused some messages even after retries; details name every event not enqueued. */
+/** Some messages are not known to be in SQS even after retries; details name each of their events, and whether SQS may have it. */
 export class NotEnqueuedError extends DomainError {
   readonly accepted: number;
   readonly requestId: string;
@@ -57,6 +57,9 @@ export class IdempotencyInProgressError extends DomainError {}
 
 /** A dependency (DynamoDB, SQS) failed in a way retrying will not fix, e.g. access denied or a missing queue. */
 export class DependencyError extends DomainError {}
+
+/** A dependency failed for a passing reason (throttled, timed out, a 5xx); retrying may work. */
+export class UnavailableError extends DomainError {}
 
 /** The invocation is about to run out of time; the work was not started or not finished. */
 export class DeadlineError extends DomainError {}

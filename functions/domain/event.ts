@@ -1,26 +1,30 @@
 import { z } from 'zod';
 import { limits } from './limits.ts';
+import { parseTimestamp, timestampRule } from './timestamp.ts';
 
 const CONTROL_CHARS = /\p{Cc}/u;
+/** Only whitespace or invisible formatting characters: a name nobody meant to send. */
+const BLANK = /^[\s\p{Cf}]+$/u;
 
 const name = z
   .string()
   .min(1, 'must not be empty')
-  .max(limits.maxFieldChars, `must be at most ${limits.maxFieldChars} characters`)
+  // In UTF-16 code units, as JavaScript counts length (zod's max counts code points): the bound that keeps keys within DynamoDB's limits.
+  .refine((s) => s.length <= limits.maxFieldChars, `must be at most ${limits.maxFieldChars} characters (UTF-16 code units)`)
+  .refine((s) => !BLANK.test(s), 'must not be blank (only whitespace or invisible characters)')
   .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
   .refine((s) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)');
 
-const timestamp = z.iso
-  .datetime({ offset: true, message: 'must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T10:00:00Z' })
+/** Normalised to UTC with every fractional digit the client sent (see timestamp.ts). */
+const timestamp = z
+  .string({ error: timestampRule })
   .transform((value, ctx) => {
-    const date = new Date(value);
-    const year = date.getUTCFullYear();
-    if (Number.isNaN(date.getTime()) || year < 1 || year > 9999) {
-      ctx.addIssue({ code: 'custom', message: 'must be a real date between years 0001 and 9999' });
-      return z.NEVER;
-    }
-    return date.toISOString();
-  });
+    const parsed = parseTimestamp(value);
+    if (parsed.ok) return parsed.value.text;
+    ctx.addIssue({ code: 'custom', message: parsed.problem });
+    return z.NEVER;
+  })
+  .meta({ override: { type: 'string', format: 'date-time', description: 'RFC 3339, up to nine fractional digits.' } });
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -54,9 +58,9 @@ export const eventSchema = z
 export type LogEvent = z.output<typeof eventSchema>;
 
 /**
- * The shape of an event publish has already accepted, as any release of publish wrote it. The
- * consumer checks only this structure, never today's rules: a release that tightens a rule must
- * not refuse events that were answered 202 under the old one.
+ * The shape of an event publish has already accepted. The consumer checks only this structure,
+ * never today's rules: a release that tightens a rule must not refuse events that were answered
+ * 2xx under the old one.
  */
 export const acceptedEventSchema = z.object({
   topic: z.string(),
@@ -70,9 +74,6 @@ export const acceptedEventSchema = z.object({
 export type { StoredEvent } from './api-schemas.ts';
 
 export type EventIdentity = Pick<LogEvent, 'topic' | 'event_id'>;
-
-/** The identity (topic, event_id) as one string; also the events table's key. */
-export const eventKey = (event: EventIdentity): string => JSON.stringify([event.topic, event.event_id]);
 
 /** Depth of nested objects and arrays, iteratively so that a hostile document cannot overflow the stack. */
 function depthOf(root: unknown): number {

@@ -4,10 +4,13 @@ import type { EventsPage, StoredEvent } from './api-schemas.ts';
 import { InvalidQueryError } from './errors.ts';
 import { limits } from './limits.ts';
 import { type Lane, mergeLanes, type Order } from './timeline.ts';
+import { parseTimestamp, timestampRule } from './timestamp.ts';
 
-/** Time keys start with the timestamp (years 0001-9999), so these sort below and above every one of them. */
+/** Time keys start with the sortable timestamp (years 0001-9999), so these sort below and above every one of them. */
 const lowestKey = '0';
 const highestKey = '~';
+/** A time key is "<sortable timestamp>#<base64url hash>": "~" sorts after every hash character. */
+const afterEveryHash = '#~';
 
 export interface KeyRange {
   /** Inclusive bounds on the time key. */
@@ -22,10 +25,20 @@ export interface EventStore {
   readEvents(ids: string[], signal?: AbortSignal): Promise<Map<string, StoredEvent>>;
 }
 
-const name = z.string().min(1).max(limits.maxFieldChars);
-const instant = z.iso
-  .datetime({ offset: true, message: 'must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T10:00:00Z' })
-  .transform((value) => new Date(value).toISOString());
+const name = z
+  .string()
+  .min(1)
+  .refine((s) => s.length <= limits.maxFieldChars, `must be at most ${limits.maxFieldChars} characters`);
+/** A bound, in the sortable form that time keys start with, so it compares to the nanosecond. */
+const instant = z
+  .string()
+  .transform((value, ctx) => {
+    const parsed = parseTimestamp(value);
+    if (parsed.ok) return parsed.value.sortable;
+    ctx.addIssue({ code: 'custom', message: parsed.problem });
+    return z.NEVER;
+  })
+  .meta({ override: { type: 'string', format: 'date-time', description: timestampRule } });
 
 export const eventsQuerySchema = z
   .strictObject(
@@ -96,12 +109,11 @@ function resumeAfterOf(query: EventsQuery): string | undefined {
   return cursor.k;
 }
 
-/** The key range a page reads: since (inclusive) to until (exclusive), past the cursor. */
+/** The key range a page reads: since and until both inclusive, to the nanosecond, past the cursor. */
 function rangeOf(query: EventsQuery, order: Order, after: string | undefined): KeyRange {
-  // A time key is "<timestamp>#<hash>", so "<since>" sorts just before the first key at `since`,
-  // and "<until>" just before the first key at `until`: inclusive bounds that make until exclusive.
+  // "<since>" sorts just before the first key at `since`, "<until>#~" just after the last key at `until`.
   let lower = query.since ?? lowestKey;
-  let upper = query.until ?? highestKey;
+  let upper = query.until === undefined ? highestKey : `${query.until}${afterEveryHash}`;
   if (after !== undefined) {
     if (order === 'asc' && after > lower) lower = after;
     if (order === 'desc' && after < upper) upper = after;

@@ -1,54 +1,58 @@
-import { type PackedMessage, packEvents } from './envelope.ts';
-import { NotEnqueuedError } from './errors.ts';
+import type { PackedMessage } from './envelope.ts';
+import { type ErrorDetail, NotEnqueuedError } from './errors.ts';
 import type { LogEvent } from './event.ts';
 
-export interface SendResult {
-  /** Messages SQS did not take for a passing reason, after retries. */
-  failedIds: string[];
-  cause?: unknown;
-}
+/** What became of one message: SQS has it, does not (it refused it, or it was never sent), or may have it (the send failed or timed out after SQS may have taken it). */
+export type SendState = 'enqueued' | 'not-enqueued' | 'unknown';
 
 export interface EventQueue {
-  /** Sends every message durably, retrying refusals; resolves with those still refused. */
-  sendAll(messages: PackedMessage[], signal?: AbortSignal): Promise<SendResult>;
+  /**
+   * Sends every message durably, retrying refusals. Says of each message whether SQS has it; a
+   * message SQS may or may not have taken is `unknown`, never `not-enqueued`. Throws DependencyError when
+   * SQS refuses for a reason that retrying will not fix.
+   */
+  sendAll(messages: PackedMessage[], signal?: AbortSignal): Promise<SendState[]>;
 }
 
-export interface IngestOptions {
-  requestId: string;
-  eventsPerMessage: number;
-  eventsPerTransaction: number;
-  signal?: AbortSignal;
-}
-
-export interface IngestReceipt {
-  accepted: number;
-  requestId: string;
-  /** What was enqueued, to follow the events to their outcome (POST /publish?wait=). */
-  messages: PackedMessage[];
-}
-
-/** Packs validated events into messages and enqueues them; every event accepted is durably in SQS. */
-export async function ingest(events: LogEvent[], queue: EventQueue, options: IngestOptions): Promise<IngestReceipt> {
-  const messages = packEvents(events, options);
-  const { failedIds, cause } = await queue.sendAll(messages, options.signal);
-  if (failedIds.length === 0) return { accepted: events.length, requestId: options.requestId, messages };
-
-  const failed = new Set(failedIds);
-  const notEnqueued = messages
-    .filter((message) => failed.has(message.id))
-    .flatMap((message) => message.chunks.flat())
-    .sort((a, b) => a - b)
-    .map((index) => ({
-      index,
-      topic: events[index]!.topic,
-      event_id: events[index]!.event_id,
-      message: 'not enqueued; retry this event',
-    }));
-  throw new NotEnqueuedError(
-    `${notEnqueued.length} of ${events.length} event(s) could not be enqueued; retry them (a retry is never double-counted as stored)`,
-    notEnqueued,
-    events.length - notEnqueued.length,
-    options.requestId,
-    { cause },
+/**
+ * The 503 for messages not known to be enqueued, naming each of their events by its position in the
+ * body and saying whether SQS refused it or may have it, and what a retry does.
+ */
+export function notEnqueuedError(
+  events: LogEvent[],
+  messages: PackedMessage[],
+  states: SendState[],
+  requestId: string,
+  keyed: boolean,
+): NotEnqueuedError {
+  const details: ErrorDetail[] = [];
+  messages.forEach((message, m) => {
+    const state = states[m];
+    if (state === 'enqueued') return;
+    for (const { positions } of message.chunks) {
+      for (const index of positions) {
+        details.push({
+          index,
+          topic: events[index]!.topic,
+          event_id: events[index]!.event_id,
+          enqueued: state === 'not-enqueued' ? 'no' : 'unknown',
+          message:
+            state === 'not-enqueued'
+              ? 'not enqueued; re-send it'
+              : 'not known to be enqueued: the send failed or timed out after SQS may have taken it; re-send it',
+        });
+      }
+    }
+  });
+  details.sort((a, b) => a.index! - b.index!);
+  const unknown = details.filter((d) => d.enqueued === 'unknown').length;
+  const retry = keyed
+    ? 're-send the whole body, or exactly these events in this order, with the same Idempotency-Key: the request then ends as if nothing had failed, each event counted once'
+    : `re-send them: each is stored once${unknown > 0 ? ', but one SQS did take (enqueued: "unknown") is then counted again in received and duplicate_dropped; send an Idempotency-Key to have a retry counted once' : ''}`;
+  return new NotEnqueuedError(
+    `${details.length} of ${events.length} event(s) are not known to be enqueued (${unknown} of them may be); ${retry}`,
+    details,
+    events.length - details.length,
+    requestId,
   );
 }

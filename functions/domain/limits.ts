@@ -4,12 +4,14 @@ export const limits = {
   maxBodyBytes: 5 * 1024 * 1024,
   /** Events per publish request. */
   maxEventsPerRequest: 5000,
-  /** One event serialised as JSON: it must fit one SQS message (256 KiB) with its envelope. */
+  /** One event as it travels (its JSON text in SQS's character set): it must fit one SQS message (256 KiB) with its envelope. */
   maxEventBytes: 200 * 1024,
   /** topic, event_id and source, in UTF-16 code units as JavaScript counts them (at most 768 bytes of UTF-8). */
   maxFieldChars: 256,
   /** Nesting of objects and arrays inside payload. */
   maxPayloadDepth: 32,
+  /** Nesting of a whole body, checked before anything else reads it: deeper than any valid event, so the payload rule names a payload too deep. */
+  maxDocumentDepth: 64,
   /** GET /events page size. */
   defaultPageSize: 50,
   maxPageSize: 1000,

@@ -3,7 +3,7 @@ import type { PackedMessage } from './envelope.ts';
 
 /** Reads what the consumer recorded for applied chunks: one letter per event, `s` stored, `d` duplicate. */
 export interface OutcomeReader {
-  outcomesOf(markerIds: string[], signal?: AbortSignal): Promise<Map<string, string>>;
+  outcomesOf(chunkIds: string[], signal?: AbortSignal): Promise<Map<string, string>>;
 }
 
 export type EventOutcome = 'stored' | 'duplicate' | 'pending';
@@ -12,21 +12,19 @@ class StillPending extends Error {
   override readonly name = 'StillPending';
 }
 
-const markerOf = (message: PackedMessage, chunk: number) => `${message.id}#${chunk}`;
-
 /**
  * Follows the events of one publish request until every chunk is applied or `waitMs` runs out,
  * and says, in request order, which events were stored and which were duplicates. Read-your-
  * writes: an event answered `stored` or `duplicate` is in the tables and in the counters.
  */
 export async function awaitOutcomes(
-  messages: PackedMessage[],
+  chunks: PackedMessage['chunks'],
   eventCount: number,
   reader: OutcomeReader,
   options: { waitMs: number; signal?: AbortSignal },
 ): Promise<EventOutcome[]> {
   const found = new Map<string, string>();
-  const wanted = messages.flatMap((message) => message.chunks.map((_, chunk) => markerOf(message, chunk)));
+  const wanted = chunks.map((chunk) => chunk.id);
   const signal = AbortSignal.any([AbortSignal.timeout(options.waitMs), ...(options.signal ? [options.signal] : [])]);
   try {
     await withRetries(
@@ -41,13 +39,11 @@ export async function awaitOutcomes(
     if (!signal.aborted) throw error;
   }
   const outcomes: EventOutcome[] = Array.from({ length: eventCount }, () => 'pending');
-  for (const message of messages) {
-    message.chunks.forEach((positions, chunk) => {
-      const letters = found.get(markerOf(message, chunk));
-      if (letters === undefined) return;
-      positions.forEach((position, i) => {
-        outcomes[position] = letters[i] === 's' ? 'stored' : 'duplicate';
-      });
+  for (const chunk of chunks) {
+    const letters = found.get(chunk.id);
+    if (letters === undefined) continue;
+    chunk.positions.forEach((position, i) => {
+      outcomes[position] = letters[i] === 's' ? 'stored' : 'duplicate';
     });
   }
   return outcomes;

@@ -1,10 +1,25 @@
-import { randomUUID } from 'node:crypto';
 import type { PublishResult } from './api-schemas.ts';
+import {
+  encodeEvents,
+  encodeMessage,
+  eventsIn,
+  type MessagePlan,
+  messagesOfPlan,
+  type PackedMessage,
+  type Packing,
+  planMessages,
+} from './envelope.ts';
 import type { LogEvent } from './event.ts';
-import { fingerprintOf, type IdempotencyGuard, requestIdFor, scopedKey } from './idempotency.ts';
-import { type EventQueue, ingest } from './ingest.ts';
-import { awaitOutcomes, type OutcomeReader } from './outcomes.ts';
-import type { WaitPreference } from './wait.ts';
+import { fingerprintOf, keyedRequestId, randomRequestId, scopedKey } from './identity.ts';
+import { type EventQueue, notEnqueuedError, type SendState } from './ingest.ts';
+import { awaitOutcomes, type EventOutcome, type OutcomeReader } from './outcomes.ts';
+import { claimRequest, type RequestRecord, type RequestRecordStore, type StoredAnswer } from './request-record.ts';
+
+export interface WaitPreference {
+  seconds: number;
+  /** How the client asked: the answer says `Preference-Applied` for a Prefer header (RFC 7240). */
+  from: 'query' | 'prefer';
+}
 
 export interface PublishRequest {
   events: LogEvent[];
@@ -17,47 +32,175 @@ export interface PublishRequest {
 export interface PublishServices {
   queue: EventQueue;
   outcomes: OutcomeReader;
-  guard: IdempotencyGuard;
-  packing: { eventsPerMessage: number; eventsPerTransaction: number };
+  records: RequestRecordStore;
+  packing: Packing;
+  now?: () => number;
 }
 
 export interface PublishBudget {
   signal?: AbortSignal;
   /** How long a wait may last before the function must answer. */
   waitLimitMs: number;
+  /** How long this attempt may hold a keyed request: until the function's own timeout. */
+  leaseMs: number;
+}
+
+export type PublishAnswer = PublishResult & { replayed: boolean };
+
+/** The messages of the body being sent, each with where its events sit in that body. */
+interface BodyMessages {
+  requestId: string;
+  /** Indexes into the plan. */
+  planned: number[];
+  messages: PackedMessage[];
 }
 
 /**
  * Enqueues a validated request, once per Idempotency-Key when one is given, and waits for its
- * outcomes when asked. A replay gives the first answer, whatever happened to the connection that
- * carried it.
+ * outcomes when asked. With a key, a retry after any failure (of the same body, or of exactly the
+ * events a 503 named) completes the same request with the same chunk ids, and a replay gives the
+ * first answer.
  */
-export async function publish(
-  request: PublishRequest,
-  services: PublishServices,
-  budget: PublishBudget,
-): Promise<PublishResult & { replayed: boolean }> {
-  if (request.idempotencyKey === undefined) return { ...(await enqueue(request, randomUUID(), services, budget)), replayed: false };
-  const scoped = scopedKey(request.caller, request.idempotencyKey);
-  const { value, replayed } = await services.guard.once(scoped, fingerprintOf(request.events), () =>
-    enqueue(request, requestIdFor(scoped), services, budget),
-  );
-  return { ...value, replayed };
+export async function publish(request: PublishRequest, services: PublishServices, budget: PublishBudget): Promise<PublishAnswer> {
+  const texts = encodeEvents(request.events);
+  if (request.idempotencyKey === undefined) {
+    const plan = planMessages(request.events, texts, services.packing);
+    const body = wholeBody(randomRequestId(), plan, texts);
+    const states = await services.queue.sendAll(body.messages, budget.signal);
+    if (states.some((state) => state !== 'enqueued')) throw notEnqueuedError(request.events, body.messages, states, body.requestId, false);
+    return { ...(await answer(request, body, services, budget)), replayed: false };
+  }
+
+  const now = services.now ?? Date.now;
+  const key = scopedKey(request.caller, request.idempotencyKey);
+  const fingerprint = fingerprintOf(request.events);
+  const plan = planMessages(request.events, texts, services.packing);
+  const fresh: RequestRecord = {
+    requestId: keyedRequestId(key, fingerprint),
+    fingerprint,
+    plan,
+    enqueued: plan.map(() => false),
+    leaseUntil: now() + budget.leaseMs,
+    version: 0,
+  };
+  const claim = await claimRequest(services.records, key, fingerprint, fresh, now(), budget.signal);
+  if (claim.kind === 'replay') return { ...replayOf(claim.answer, claim.requestId, request.events), replayed: true };
+
+  const { record } = claim;
+  const body =
+    claim.body === 'whole'
+      ? wholeBody(record.requestId, record.plan, texts)
+      : pendingBody(record.requestId, record.plan, texts, record.enqueued);
+  const unsent = body.planned.map((m, i) => [m, i] as const).filter(([m]) => !record.enqueued[m]);
+  let states: SendState[];
+  try {
+    states = await services.queue.sendAll(
+      unsent.map(([, i]) => body.messages[i]!),
+      budget.signal,
+    );
+  } catch (error) {
+    await release(services.records, key, { ...record, leaseUntil: 0, version: record.version + 1 }, record.version);
+    throw error;
+  }
+  const enqueued = [...record.enqueued];
+  unsent.forEach(([m], j) => {
+    if (states[j] === 'enqueued') enqueued[m] = true;
+  });
+  if (enqueued.some((done) => !done)) {
+    const pending = body.planned.flatMap((m, i) => (enqueued[m] ? [] : body.messages[i]!.chunks.flatMap((chunk) => chunk.positions)));
+    const left = {
+      ...record,
+      enqueued,
+      pendingFingerprint: fingerprintOf(pending.map((p) => request.events[p]!)),
+      leaseUntil: 0,
+      version: record.version + 1,
+    };
+    await release(services.records, key, left, record.version);
+    const stateOf = new Map(unsent.map(([m], j) => [m, states[j]!]));
+    const bodyStates = body.planned.map((m) => stateOf.get(m) ?? 'enqueued');
+    throw notEnqueuedError(request.events, body.messages, bodyStates, record.requestId, true);
+  }
+  const result = await answer(request, body, services, budget);
+  const stored: StoredAnswer = {
+    fingerprint,
+    status: result.status,
+    accepted: result.accepted,
+    ...(result.events ? { outcomes: result.events.map((e) => e.outcome[0]).join('') } : {}),
+  };
+  await release(services.records, key, { ...record, enqueued, answer: stored, leaseUntil: 0, version: record.version + 1 }, record.version);
+  return { ...result, replayed: false };
 }
 
-async function enqueue(
+/**
+ * Leaves the record for the next attempt. Best effort: if this write is lost (the lease ran out and
+ * another attempt took over, or the store failed), the next attempt re-sends messages already in the
+ * queue, which their chunk ids make harmless.
+ */
+async function release(records: RequestRecordStore, key: string, record: RequestRecord, version: number): Promise<void> {
+  await records.replace(key, record, version).catch(() => false);
+}
+
+/** Every message of the plan, its events at their request positions. */
+const wholeBody = (requestId: string, plan: MessagePlan[], texts: string[]): BodyMessages => ({
+  requestId,
+  planned: plan.map((_, m) => m),
+  messages: messagesOfPlan(requestId, plan, texts),
+});
+
+/** The messages not known to be enqueued, filled in order with the events of a body that holds exactly theirs. */
+function pendingBody(requestId: string, plan: MessagePlan[], texts: string[], enqueued: boolean[]): BodyMessages {
+  let first = 0;
+  let position = 0;
+  const planned: number[] = [];
+  const messages: PackedMessage[] = [];
+  plan.forEach((message, m) => {
+    const count = eventsIn(message);
+    if (!enqueued[m]) {
+      const positions = Array.from({ length: count }, (_, i) => position + i);
+      messages.push(encodeMessage(requestId, message, first, texts, positions));
+      planned.push(m);
+      position += count;
+    }
+    first += count;
+  });
+  return { requestId, planned, messages };
+}
+
+async function answer(
   request: PublishRequest,
-  requestId: string,
+  body: BodyMessages,
   services: PublishServices,
   budget: PublishBudget,
 ): Promise<PublishResult> {
-  const receipt = await ingest(request.events, services.queue, { requestId, ...services.packing, signal: budget.signal });
-  const accepted: PublishResult = { status: 'accepted', accepted: receipt.accepted, request_id: receipt.requestId };
+  const accepted: PublishResult = { status: 'accepted', accepted: request.events.length, request_id: body.requestId };
   if (!request.wait) return accepted;
-  const outcomes = await awaitOutcomes(receipt.messages, request.events.length, services.outcomes, {
-    waitMs: Math.min(request.wait.seconds * 1000, budget.waitLimitMs),
-    signal: budget.signal,
-  });
-  const events = request.events.map((event, index) => ({ index, topic: event.topic, event_id: event.event_id, outcome: outcomes[index]! }));
+  const outcomes = await awaitOutcomes(
+    body.messages.flatMap((message) => message.chunks),
+    request.events.length,
+    services.outcomes,
+    { waitMs: Math.min(request.wait.seconds * 1000, budget.waitLimitMs), signal: budget.signal },
+  );
+  const events = withOutcomes(request.events, outcomes);
   return { ...accepted, status: events.some((e) => e.outcome === 'pending') ? 'accepted' : 'applied', events };
+}
+
+const withOutcomes = (events: LogEvent[], outcomes: EventOutcome[]) =>
+  events.map((event, index) => ({ index, topic: event.topic, event_id: event.event_id, outcome: outcomes[index]! }));
+
+const outcomeOfLetter: Record<string, EventOutcome> = { s: 'stored', d: 'duplicate', p: 'pending' };
+
+function replayOf(stored: StoredAnswer, requestId: string, events: LogEvent[]): PublishResult {
+  return {
+    status: stored.status,
+    accepted: stored.accepted,
+    request_id: requestId,
+    ...(stored.outcomes === undefined
+      ? {}
+      : {
+          events: withOutcomes(
+            events,
+            [...stored.outcomes].map((letter) => outcomeOfLetter[letter]!),
+          ),
+        }),
+  };
 }

@@ -28,7 +28,11 @@ export interface CounterStore {
 
 export const statsQuerySchema = z.strictObject(
   {
-    topic: z.string().min(1).max(limits.maxFieldChars).optional(),
+    topic: z
+      .string()
+      .min(1)
+      .refine((s) => s.length <= limits.maxFieldChars, `must be at most ${limits.maxFieldChars} characters`)
+      .optional(),
     topics_limit: z
       .string()
       .regex(/^\d{1,4}$/, `must be a whole number from 0 to ${limits.maxTopicsPerStatsPage}`)

@@ -12,7 +12,7 @@ const configSchema = z
     EVENTS_TABLE: z.string().min(1),
     LEDGER_TABLE: z.string().min(1),
     // Where Idempotency-Key records live, and for how long a key is remembered.
-    IDEMPOTENCY_TABLE: z.string().min(1).optional(),
+    IDEMPOTENCY_TABLE: z.string().min(1),
     IDEMPOTENCY_TTL_HOURS: positiveInt(1, 24 * 30, 24),
     QUEUE_URL: z.url(),
     DLQ_URL: z.url(),

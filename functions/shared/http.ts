@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { isTransient } from '../adapters/aws-errors.ts';
 import {
   DeadlineError,
   DependencyError,
@@ -12,6 +13,7 @@ import {
   MalformedBodyError,
   NotEnqueuedError,
   TooLargeError,
+  UnavailableError,
   UnsupportedMediaTypeError,
 } from '../domain/errors.ts';
 import { deadlineSignal } from './deadline.ts';
@@ -87,12 +89,18 @@ const mappings: Array<[abstract new (...args: never[]) => Error, Mapping]> = [
   [IdempotencyKeyReusedError, { status: 422, code: 'idempotency_key_reused' }],
   [NotEnqueuedError, { status: 503, code: 'not_enqueued' }],
   [DeadlineError, { status: 503, code: 'timed_out' }],
+  [UnavailableError, { status: 503, code: 'unavailable' }],
 ];
 
 /** Turns any error into a response. Errors a client caused say what went wrong; anything else is a generic 500, logged once with its cause. */
 export function toErrorReply(thrown: unknown): HttpReply {
-  // A dependency call cancelled by the request's deadline signal.
-  const error = isAbort(thrown) ? new DeadlineError('the request ran out of time; retry it', [], { cause: thrown }) : thrown;
+  // A dependency call cancelled by the request's deadline signal, or one that failed for a passing
+  // reason (throttled, timed out, a 5xx) after the SDK's own retries.
+  const error = isAbort(thrown)
+    ? new DeadlineError('the request ran out of time; retry it', [], { cause: thrown })
+    : isTransient(thrown)
+      ? new UnavailableError('a dependency is briefly unavailable; retry shortly', [], { cause: thrown })
+      : thrown;
   const mapping = mappings.find(([type]) => error instanceof type)?.[1];
   if (!mapping || error instanceof DependencyError) {
     logger.error('request failed', { error: describe(error) });

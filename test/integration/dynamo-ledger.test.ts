@@ -4,7 +4,8 @@ import { DynamoDbCounterStore } from '../../functions/adapters/dynamo-counters.t
 import { DynamoDbLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import { buildWrite, consumeMessage } from '../../functions/domain/consume.ts';
 import { packEvents } from '../../functions/domain/envelope.ts';
-import { eventKey, eventSchema } from '../../functions/domain/event.ts';
+import { eventSchema } from '../../functions/domain/event.ts';
+import { eventKey } from '../../functions/domain/identity.ts';
 import { stack } from '../support/api.ts';
 import { dynamo } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
@@ -13,8 +14,8 @@ const ledger = new DynamoDbLedger(dynamo, { eventsTable: stack.eventsTable, ledg
 const counters = new DynamoDbCounterStore(dynamo, { ledgerTable: stack.ledgerTable, counterShards: 8 });
 const options = { counterShards: 8 };
 
-const chunkOf = (events: ReturnType<typeof makeEvent>[], deliveryId: string) => ({
-  markerId: `${deliveryId}#0`,
+const chunkOf = (events: ReturnType<typeof makeEvent>[], requestId: string) => ({
+  id: `${requestId}/0-${events.length - 1}`,
   events: events.map((e) => eventSchema.parse(e)),
 });
 
@@ -23,13 +24,13 @@ describe('DynamoDbLedger against the emulator', () => {
     const topic = uniqueTopic('ledger');
     // biome-ignore lint/correctness/noPrecisionLoss: the test is about a number beyond 2^53 surviving as JSON would keep it
     const event = makeEvent({ topic, payload: { big: 12345678901234567890, nested: { list: [1, 'two', null] } } });
-    const write = buildWrite(chunkOf([event, event], `it-${topic}`), `it-${topic}`, 3, new Set());
+    const write = buildWrite(chunkOf([event, event], `it-${topic}`), 3, new Set());
     // marker 2 + event 2 + two index entries 1 + 1 + totals 2 + topic counter 2
     expect(await ledger.commit(write)).toMatchObject({ kind: 'committed', cost: { rule: 10, reported: 10 } });
     expect(await ledger.commit(write)).toEqual({ kind: 'already-applied' });
 
     const { Item } = await dynamo.send(new GetCommand({ TableName: stack.eventsTable, Key: { id: eventKey(event) } }));
-    expect(Item).toMatchObject({ topic, event_id: event.event_id, delivery_id: `it-${topic}`, timestamp: '2026-11-22T10:00:00.000Z' });
+    expect(Item).toMatchObject({ topic, event_id: event.event_id, chunk_id: `it-${topic}/0-1`, timestamp: '2026-11-22T10:00:00Z' });
     expect(JSON.parse(Item!.payload)).toEqual(JSON.parse(JSON.stringify(event.payload)));
     expect(await counters.readTopic(topic)).toEqual({ received: 2, unique: 1, duplicates: 1 });
   });
@@ -37,9 +38,9 @@ describe('DynamoDbLedger against the emulator', () => {
   it('reports which events another delivery already stored, writing nothing', async () => {
     const topic = uniqueTopic('ledger-dup');
     const stored = makeEvent({ topic });
-    await ledger.commit(buildWrite(chunkOf([stored], `first-${topic}`), `first-${topic}`, 0, new Set()));
+    await ledger.commit(buildWrite(chunkOf([stored], `first-${topic}`), 0, new Set()));
     const fresh = makeEvent({ topic });
-    const outcome = await ledger.commit(buildWrite(chunkOf([fresh, stored], `second-${topic}`), `second-${topic}`, 0, new Set()));
+    const outcome = await ledger.commit(buildWrite(chunkOf([fresh, stored], `second-${topic}`), 0, new Set()));
     expect(outcome).toEqual({ kind: 'duplicates', keys: [eventKey(stored)] });
     const { Item } = await dynamo.send(new GetCommand({ TableName: stack.eventsTable, Key: { id: eventKey(fresh) } }));
     expect(Item).toBeUndefined();
@@ -71,9 +72,7 @@ describe('DynamoDbLedger against the emulator', () => {
     const measure = async (label: string) => {
       // A chunk whose one event is a known duplicate writes only the ledger: marker, totals, one topic counter.
       const event = makeEvent({ topic: `${run}.${label}`.padEnd(200, 'x') });
-      const outcome = await ledger.commit(
-        buildWrite(chunkOf([event], `${run}-${label}`), `${run}-${label}`, 5, new Set([eventKey(event)])),
-      );
+      const outcome = await ledger.commit(buildWrite(chunkOf([event], `${run}-${label}`), 5, new Set([eventKey(event)])));
       if (outcome.kind !== 'committed') throw new Error(outcome.kind);
       return outcome.cost!.reported!;
     };
@@ -82,7 +81,7 @@ describe('DynamoDbLedger against the emulator', () => {
         const events = Array.from({ length: Math.min(48, from + count - start) }, (_, i) =>
           makeEvent({ topic: `${run}.t${start + i}`.padEnd(200, 'x') }),
         );
-        const outcome = await ledger.commit(buildWrite(chunkOf(events, `${run}-fill-${start}`), `${run}-fill-${start}`, 5, new Set()));
+        const outcome = await ledger.commit(buildWrite(chunkOf(events, `${run}-fill-${start}`), 5, new Set()));
         expect(outcome.kind).toBe('committed');
       }
     };

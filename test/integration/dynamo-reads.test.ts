@@ -23,8 +23,8 @@ beforeAll(async () => {
     eventSchema.parse(makeEvent({ topic, event_id: `e${s}`, timestamp: `2026-11-22T10:00:0${s}Z`, source: s % 2 ? 'odd' : 'even' })),
   );
   // Two chunks on two shards, so the topic has counters on two shards and events on many lanes.
-  await ledger.commit(buildWrite({ markerId: `${topic}#0`, events: stored.slice(0, 5) }, topic, 0, new Set()));
-  await ledger.commit(buildWrite({ markerId: `${topic}#1`, events: stored.slice(5) }, topic, 1, new Set()));
+  await ledger.commit(buildWrite({ id: `${topic}/0-4`, events: stored.slice(0, 5) }, 0, new Set()));
+  await ledger.commit(buildWrite({ id: `${topic}/5-${stored.length - 1}`, events: stored.slice(5) }, 1, new Set()));
 });
 
 describe('the read adapters against the emulator', () => {
@@ -33,8 +33,8 @@ describe('the read adapters against the emulator', () => {
     expect(await page({ topic, limit: '3', order: 'desc' })).toEqual(['e9', 'e8', 'e7']);
   });
 
-  it('honour since, until and source in the queries themselves', async () => {
-    expect(await page({ topic, since: '2026-11-22T10:00:03Z', until: '2026-11-22T10:00:07Z' })).toEqual(['e3', 'e4', 'e5', 'e6']);
+  it('honour since, until (both inclusive) and source in the queries themselves', async () => {
+    expect(await page({ topic, since: '2026-11-22T10:00:03Z', until: '2026-11-22T10:00:07Z' })).toEqual(['e3', 'e4', 'e5', 'e6', 'e7']);
     expect(await page({ topic, source: 'odd' })).toEqual(['e1', 'e3', 'e5', 'e7', 'e9']);
   });
 
@@ -62,7 +62,7 @@ describe('the read adapters against the emulator', () => {
       const shards = [i % 8, (i * 3 + 1) % 8, (i * 5 + 2) % 8].slice(0, 1 + (i % 3));
       for (const [k, shard] of shards.entries()) {
         const event = eventSchema.parse(makeEvent({ topic: name, event_id: `w${k}` }));
-        await ledger.commit(buildWrite({ markerId: `${name}#${k}`, events: [event] }, name, shard, new Set()));
+        await ledger.commit(buildWrite({ id: `${name}/${k}-${k}`, events: [event] }, shard, new Set()));
       }
       expect(await counters.readTopic(name)).toEqual({ received: shards.length, unique: shards.length, duplicates: 0 });
       expected.set(name, shards.length);

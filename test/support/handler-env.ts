@@ -15,6 +15,7 @@ export function handlerUnderTest<Handler>(load: () => Promise<Handler>) {
   beforeAll(async () => {
     vi.stubEnv('EVENTS_TABLE', 'events');
     vi.stubEnv('LEDGER_TABLE', 'ledger');
+    vi.stubEnv('IDEMPOTENCY_TABLE', 'requests');
     vi.stubEnv('QUEUE_URL', 'https://sqs.us-east-1.amazonaws.com/000000000000/events');
     vi.stubEnv('DLQ_URL', 'https://sqs.us-east-1.amazonaws.com/000000000000/events-dlq');
     vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');

@@ -1,7 +1,8 @@
 import { timeKey } from '../../functions/adapters/items.ts';
-import { eventKey, type StoredEvent } from '../../functions/domain/event.ts';
+import type { StoredEvent } from '../../functions/domain/event.ts';
 import type { EventStore, KeyRange } from '../../functions/domain/events-page.ts';
 import { bucketOf } from '../../functions/domain/hash.ts';
+import { eventKey } from '../../functions/domain/identity.ts';
 import type { Lane, Order, TimelineEntry } from '../../functions/domain/timeline.ts';
 
 /** An EventStore over a list, with the DynamoDB adapter's semantics: lanes, inclusive key ranges, a filter that still counts what it examined. */

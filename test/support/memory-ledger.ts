@@ -1,6 +1,7 @@
 import type { ChunkWrite, CommitOutcome, Ledger } from '../../functions/domain/consume.ts';
 import { addCounts, type Counts, noCounts } from '../../functions/domain/counts.ts';
-import { type EventIdentity, eventKey } from '../../functions/domain/event.ts';
+import type { EventIdentity } from '../../functions/domain/event.ts';
+import { eventKey } from '../../functions/domain/identity.ts';
 
 /** An in-memory Ledger with DynamoDB's all-or-nothing transaction semantics. */
 export class MemoryLedger implements Ledger {
@@ -13,19 +14,19 @@ export class MemoryLedger implements Ledger {
   readonly scripted: CommitOutcome[] = [];
   commits = 0;
 
-  async peek(markerIds: string[], events: EventIdentity[]) {
-    return { applied: markerIds.filter((id) => this.markers.has(id)), stored: events.map(eventKey).filter((key) => this.events.has(key)) };
+  async peek(chunkIds: string[], events: EventIdentity[]) {
+    return { applied: chunkIds.filter((id) => this.markers.has(id)), stored: events.map(eventKey).filter((key) => this.events.has(key)) };
   }
 
   async commit(write: ChunkWrite): Promise<CommitOutcome> {
     this.commits++;
     const scripted = this.scripted.shift();
     if (scripted) return scripted;
-    if (this.markers.has(write.markerId) || write.absentMarkers.some((id) => this.markers.has(id))) return { kind: 'already-applied' };
+    if (this.markers.has(write.chunkId)) return { kind: 'already-applied' };
     const existing = write.inserts.map(eventKey).filter((key) => this.events.has(key));
     if (existing.length > 0) return { kind: 'duplicates', keys: existing };
-    this.markers.set(write.markerId, write.outcomes);
-    for (const event of write.inserts) this.events.set(eventKey(event), write.deliveryId);
+    this.markers.set(write.chunkId, write.outcomes);
+    for (const event of write.inserts) this.events.set(eventKey(event), write.chunkId);
     for (const [topic, counts] of write.counts) this.counters.set(topic, addCounts(this.counters.get(topic) ?? noCounts(), counts));
     addCounts(this.totals, write.totals);
     return { kind: 'committed', cost: { rule: 2 * (2 + write.inserts.length + write.counts.size) } };

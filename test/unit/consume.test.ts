@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildWrite, ContentionError, consumeMessage } from '../../functions/domain/consume.ts';
-import { packEvents, readMessage } from '../../functions/domain/envelope.ts';
+import { ContentionError, consumeMessage } from '../../functions/domain/consume.ts';
+import { packEvents } from '../../functions/domain/envelope.ts';
 import { DeadlineError } from '../../functions/domain/errors.ts';
-import { eventKey, eventSchema } from '../../functions/domain/event.ts';
+import { eventSchema } from '../../functions/domain/event.ts';
 import { InjectedFault } from '../../functions/domain/faults.ts';
 import { projectRoot } from '../../scripts/lib/stack.ts';
 import { makeEvent } from '../support/events.ts';
@@ -24,11 +24,11 @@ describe('consumeMessage', () => {
     const a = makeEvent({ topic: 't' });
     const b = makeEvent({ topic: 't' });
     const outcome = await consumeMessage(bodyOf([a, b, a, a]), 'm1', ledger, options);
-    expect(outcome).toMatchObject({ status: 'applied', deliveryId: 'req-1.0', unique: 2, duplicates: 2, redelivered: 0 });
+    expect(outcome).toMatchObject({ status: 'applied', message: 'req-1/0', unique: 2, duplicates: 2, redelivered: 0 });
     expect(outcome.metrics).toMatchObject({ peeks: 1, transactions: 1, cancelled: 0 });
     expect(ledger.counters.get('t')).toEqual({ received: 4, unique: 2, duplicates: 2 });
     expect(ledger.totals).toEqual({ received: 4, unique: 2, duplicates: 2 });
-    expect(ledger.markers.get('req-1.0#0')).toBe('ssdd');
+    expect(ledger.markers.get('req-1/0-3')).toBe('ssdd');
   });
 
   it('counts a redelivered message once', async () => {
@@ -47,7 +47,7 @@ describe('consumeMessage', () => {
     const outcome = await consumeMessage(bodyOf([shared, makeEvent({ topic: 't' })], 'second'), 'm2', ledger, options);
     expect(outcome).toMatchObject({ unique: 1, duplicates: 1 });
     expect(ledger.counters.get('t')).toEqual({ received: 3, unique: 2, duplicates: 1 });
-    expect(ledger.markers.get('second.0#0')).toBe('ds');
+    expect(ledger.markers.get('second/0-1')).toBe('ds');
   });
 
   it('without the pre-read, learns duplicates from the cancelled transaction and commits the rest', async () => {
@@ -75,7 +75,7 @@ describe('consumeMessage', () => {
     const events = Array.from({ length: 10 }, (_, i) => makeEvent({ topic: `t${i % 3}` }));
     const body = bodyOf(events, 'req', 3);
     await consumeMessage(body, 'm1', ledger, options);
-    expect([...ledger.markers.keys()]).toEqual(['req.0#0', 'req.0#1', 'req.0#2', 'req.0#3']);
+    expect([...ledger.markers.keys()]).toEqual(['req/0-2', 'req/3-5', 'req/6-8', 'req/9-9']);
     // Another release, with other shard counts and budgets, reads the same message.
     const again = await consumeMessage(body, 'm1', ledger, { counterShards: 16, peek: false });
     expect(again).toMatchObject({ unique: 0, redelivered: 10 });
@@ -117,7 +117,7 @@ describe('consumeMessage', () => {
     const ledger = new MemoryLedger();
     expect(await consumeMessage('not json', 'm1', ledger, options)).toMatchObject({ status: 'unreadable', reason: 'body is not JSON' });
     await consumeMessage('not json', 'm1', ledger, options);
-    await consumeMessage('{"v":1,"id":"x"}', 'm2', ledger, options);
+    await consumeMessage('{"v":2,"id":"x"}', 'm2', ledger, options);
     expect(ledger.rejected).toBe(2);
     expect(ledger.totals).toEqual({ received: 0, unique: 0, duplicates: 0 });
   });
@@ -139,47 +139,13 @@ describe('consumeMessage', () => {
   });
 });
 
-describe('messages any release of publish wrote', () => {
-  it.each([
-    ['v1.json', { received: 4, unique: 3, duplicates: 1 }],
-    ['v1-full-chunk.json', { received: 100, unique: 100, duplicates: 0 }],
-    ['bare-event.json', { received: 1, unique: 1, duplicates: 0 }],
-  ])('applies the recorded %s exactly once, however often it comes', async (name, expected) => {
+describe('a bare event sent straight to the queue', () => {
+  it('is applied exactly once, however often it comes, keyed by its SQS message id', async () => {
     const ledger = new MemoryLedger();
     for (let delivery = 0; delivery < 3; delivery++) {
-      const outcome = await consumeMessage(recorded(name), 'recorded-sqs-id', ledger, { ...options, peek: delivery !== 1 });
+      const outcome = await consumeMessage(recorded('bare-event.json'), 'recorded-sqs-id', ledger, { ...options, peek: delivery !== 1 });
       expect(outcome.status).toBe('applied');
     }
-    expect(ledger.totals).toEqual(expected);
-  });
-
-  it('applies a version 2 message exactly once', async () => {
-    const ledger = new MemoryLedger();
-    const body = bodyOf([makeEvent({ topic: 'a' }), makeEvent({ topic: 'b' })], 'v2');
-    for (let delivery = 0; delivery < 3; delivery++) await consumeMessage(body, 'm', ledger, options);
-    expect(ledger.totals).toEqual({ received: 2, unique: 2, duplicates: 0 });
-  });
-
-  it('finishes a version 1 message an older consumer had partly applied, counting nothing twice', async () => {
-    const ledger = new MemoryLedger();
-    const read = readMessage(recorded('v1-full-chunk.json'), 'm');
-    if (!read.ok) throw new Error(read.reason);
-    // The v1 consumer had committed the first of its two chunks (97 events, 2 topics) when it died.
-    const [first] = read.delivery.chunks;
-    ledger.markers.set(first!.markerId, '');
-    for (const event of first!.events) ledger.events.set(eventKey(event), 'v1');
-    const old = buildWrite(first!, read.delivery.id, 0, new Set());
-    for (const [topic, counts] of old.counts) ledger.counters.set(topic, counts);
-    Object.assign(ledger.totals, old.totals);
-
-    const outcome = await consumeMessage(recorded('v1-full-chunk.json'), 'm', ledger, { ...options, peek: false });
-    expect(outcome).toMatchObject({ status: 'applied', redelivered: 97, unique: 3 });
-    expect(ledger.totals).toEqual({ received: 100, unique: 100, duplicates: 0 });
-  });
-
-  it('applies in parts a version 1 chunk that needs one action more than a transaction takes today', async () => {
-    const ledger = new MemoryLedger();
-    await consumeMessage(recorded('v1-full-chunk.json'), 'm', ledger, options);
-    expect([...ledger.markers.keys()].sort()).toEqual(['recorded-v1-edge.0#0/0', 'recorded-v1-edge.0#0/1', 'recorded-v1-edge.0#1']);
+    expect(ledger.totals).toEqual({ received: 1, unique: 1, duplicates: 0 });
   });
 });

@@ -3,16 +3,17 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../functions/adapters/dynamo-ledger.ts';
-import { countsOfItem, lanesFor, timeKey, topicCounterKey, topicLanes } from '../../functions/adapters/items.ts';
+import { countsOfItem, lanesFor, timeKey, toEventItem, topicCounterKey, topicLanes } from '../../functions/adapters/items.ts';
 import { buildWrite } from '../../functions/domain/consume.ts';
-import { eventKey, eventSchema } from '../../functions/domain/event.ts';
+import { eventSchema } from '../../functions/domain/event.ts';
+import { eventKey } from '../../functions/domain/identity.ts';
 import { makeEvent } from '../support/events.ts';
 
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 const dynamo = mockClient(documentClient);
 const ledger = new DynamoDbLedger(documentClient, { eventsTable: 'events', ledgerTable: 'ledger', retentionDays: 0 });
 const events = [makeEvent({ topic: 't' }), makeEvent({ topic: 't' })].map((e) => eventSchema.parse(e));
-const write = buildWrite({ markerId: 'd#0', events }, 'd', 3, new Set());
+const write = buildWrite({ id: 'd/0-1', events }, 3, new Set());
 const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
 const sentItems = (call = 0) => dynamo.commandCalls(TransactWriteCommand)[call]!.args[0].input.TransactItems!;
@@ -51,7 +52,7 @@ describe('DynamoDbLedger layout', () => {
     expect(items).toHaveLength(1 + 2 + 1 + 1);
     expect(items[0]!.Put).toMatchObject({
       TableName: 'ledger',
-      Item: { pk: 'delivery#d#0', sk: 'marker', outcomes: 'ss' },
+      Item: { pk: 'chunk#d/0-1', sk: 'marker', outcomes: 'ss' },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
     expect(items[1]!.Put).toMatchObject({
@@ -102,23 +103,11 @@ describe('DynamoDbLedger layout', () => {
   it('costs the same counter writes whether the table holds ten topics or a million: one item per topic of the chunk', async () => {
     dynamo.on(TransactWriteCommand).resolves({});
     const mixed = [...'abcdefgh'].map((topic) => eventSchema.parse(makeEvent({ topic })));
-    await ledger.commit(buildWrite({ markerId: 'm#0', events: mixed }, 'm', 0, new Set()));
+    await ledger.commit(buildWrite({ id: 'm/0-7', events: mixed }, 0, new Set()));
     const updates = sentItems().filter((item) => item.Update);
     expect(updates).toHaveLength(1 + 8);
     // Every update names the same few attributes, so each item stays one write unit however many topics exist.
     for (const update of updates.slice(1)) expect(Object.keys(update.Update!.ExpressionAttributeValues!)).toEqual([':r', ':u']);
-  });
-
-  it('checks a whole chunk’s marker when a part of it is committed', async () => {
-    dynamo.on(TransactWriteCommand).resolves({});
-    const part = buildWrite({ markerId: 'v1#0/1', events, absentMarkers: ['v1#0'] }, 'v1', 0, new Set());
-    await ledger.commit(part);
-    expect(sentItems().at(-1)!.ConditionCheck).toMatchObject({
-      Key: { pk: 'delivery#v1#0', sk: 'marker' },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    });
-    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed'));
-    expect(await ledger.commit(part)).toEqual({ kind: 'already-applied' });
   });
 });
 
@@ -131,19 +120,37 @@ describe('items', () => {
     }
   });
 
-  it('keeps a time key short and ordered whatever the names', () => {
+  it('keeps a time key short and ordered to the nanosecond whatever the names and digits', () => {
     const longest = { topic: '\uffff'.repeat(256), event_id: '\uffff'.repeat(256) };
-    const a = timeKey({ ...longest, timestamp: '2026-11-22T10:00:00.000Z' });
-    const b = timeKey({ topic: 't', event_id: 'e', timestamp: '2026-11-22T10:00:00.001Z' });
-    expect(a).toHaveLength(47);
-    expect(b).toHaveLength(47);
-    expect(a < b).toBe(true);
+    const keys = [
+      '2026-11-22T10:00:00Z',
+      '2026-11-22T10:00:00.000000001Z',
+      '2026-11-22T10:00:00.001Z',
+      '2026-11-22T10:00:00.0010001Z',
+      '2026-11-22T10:00:00.1Z',
+    ].map((timestamp) => timeKey({ ...longest, timestamp }));
+    for (const key of keys) expect(key).toHaveLength(53);
+    expect([...keys].sort()).toEqual(keys);
+  });
+
+  it('keeps every key of an event with the longest names within DynamoDB’s limits (2,048 bytes per partition key, 1,024 per sort key)', () => {
+    const widest = ['"'.repeat(256), '\uffff'.repeat(256), '𝄞'.repeat(128), '界'.repeat(256), '\u2028x'.repeat(128)];
+    for (const topic of widest) {
+      for (const event_id of widest) {
+        const event = eventSchema.parse(makeEvent({ topic, event_id }));
+        const item = toEventItem(event, { chunkId: `${'f'.repeat(36)}/4999-4999`, storedAt: '', topicLane: 31, timeLane: 31 });
+        expect(Buffer.byteLength(item.id)).toBeLessThanOrEqual(2048);
+        expect(Buffer.byteLength(item.topic_lane)).toBeLessThanOrEqual(2048);
+        expect(Buffer.byteLength(item.ts_key)).toBeLessThanOrEqual(1024);
+        expect(Buffer.byteLength(topicCounterKey(topic, 63).sk)).toBeLessThanOrEqual(1024);
+      }
+    }
   });
 
   it('spreads a hot topic’s events over every lane evenly within a chunk', () => {
     const hot = Array.from({ length: 95 }, () => eventSchema.parse(makeEvent({ topic: 'app.error' })));
     const perLane = new Map<number, number>();
-    for (const { topicLane } of lanesFor('req.0#0', hot)) perLane.set(topicLane, (perLane.get(topicLane) ?? 0) + 1);
+    for (const { topicLane } of lanesFor('req/0-94', hot)) perLane.set(topicLane, (perLane.get(topicLane) ?? 0) + 1);
     expect(perLane.size).toBe(topicLanes);
     expect(Math.max(...perLane.values()) - Math.min(...perLane.values())).toBeLessThanOrEqual(1);
   });

@@ -50,11 +50,23 @@ describe('readEventsPage', () => {
     expect(page.next_cursor).not.toBeNull();
   });
 
-  it.each(['asc', 'desc'])('takes since as inclusive and until as exclusive, across pages (%s)', async (order) => {
+  it.each(['asc', 'desc'])('takes since and until as inclusive bounds, across pages (%s)', async (order) => {
     const seen = await walk(new MemoryEventStore(all), { since: '2026-11-22T10:00:02Z', until: '2026-11-22T10:00:05Z', order, limit: '2' });
-    const expected = all.filter((e) => e.timestamp >= '2026-11-22T10:00:02' && e.timestamp < '2026-11-22T10:00:05').sort(byKey);
+    const expected = all.filter((e) => e.timestamp >= '2026-11-22T10:00:02' && e.timestamp <= '2026-11-22T10:00:05.000Z').sort(byKey);
     expect(seen).toEqual(order === 'asc' ? expected : expected.reverse());
     expect(seen.some((e) => e.timestamp.startsWith('2026-11-22T10:00:02'))).toBe(true);
+    expect(seen.some((e) => e.timestamp.startsWith('2026-11-22T10:00:05'))).toBe(true);
+  });
+
+  it('compares bounds to the nanosecond, however many digits either side has', async () => {
+    const at = (fraction: string, id: string) => ({ ...event('n', 0, id), timestamp: `2026-11-22T10:00:00${fraction}Z` });
+    const store = new MemoryEventStore([at('.1', 'a'), at('.100000001', 'b'), at('.10000001', 'c'), at('', 'd'), at('.2', 'e')]);
+    const ids = async (params: Record<string, string>) => (await walk(store, { topic: 'n', ...params })).map((e) => e.event_id);
+    expect(await ids({})).toEqual(['d', 'a', 'b', 'c', 'e']);
+    expect(await ids({ since: '2026-11-22T10:00:00.100Z', until: '2026-11-22T10:00:00.100000001Z' })).toEqual(['a', 'b']);
+    expect(await ids({ since: '2026-11-22T10:00:00.100000001Z', until: '2026-11-22T10:00:00.2Z' })).toEqual(['b', 'c', 'e']);
+    expect(await ids({ until: '2026-11-22T10:00:00Z' })).toEqual(['d']);
+    expect(await ids({ since: '2026-11-22T12:00:00.2+02:00', until: '2026-11-22T10:00:00.200000000Z' })).toEqual(['e']);
   });
 
   it('reads a zone-shifted bound as the same instant', async () => {

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/shared/config.ts';
 import { projectRoot } from '../../scripts/lib/stack.ts';
 
-const base = { EVENTS_TABLE: 'e', LEDGER_TABLE: 'l', QUEUE_URL: 'http://q.example/1/q', DLQ_URL: 'http://q.example/1/d' };
+const base = {
+  EVENTS_TABLE: 'e',
+  LEDGER_TABLE: 'l',
+  IDEMPOTENCY_TABLE: 'r',
+  QUEUE_URL: 'http://q.example/1/q',
+  DLQ_URL: 'http://q.example/1/d',
+};
 
 describe('the fault-injection switch', () => {
   it('is off by default', () => {

@@ -56,17 +56,17 @@ describe('IAM: least privilege per function', () => {
     }
   });
 
-  it('publish may only send to its queue, keep its idempotency records, and read delivery markers', () => {
+  it('publish may only send to its queue, keep its request records, and read chunk markers', () => {
     const statements = dataStatements(statementsOf('publish'));
     const send = statements.filter((s) => actions([s]).includes('sqs:SendMessage'));
     expect(actions(send)).toEqual(['sqs:SendMessage']);
     expect(refersTo(send[0]!.Resource, 'EventsQueue')).toBe(true);
     expect(refersTo(send[0]!.Resource, 'EventsDeadLetterQueue')).toBe(false);
     const records = statements.filter((s) => refersTo(s.Resource, 'IdempotencyTable'));
-    expect(actions(records).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(actions(records).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     const markers = statements.filter((s) => refersTo(s.Resource, 'LedgerTable'));
     expect(actions(markers)).toEqual(['dynamodb:BatchGetItem']);
-    expect(JSON.stringify(markers[0])).toContain('"dynamodb:LeadingKeys":["delivery#*"]');
+    expect(JSON.stringify(markers[0])).toContain('"dynamodb:LeadingKeys":["chunk#*"]');
     expect(statements).toHaveLength(3);
   });
 

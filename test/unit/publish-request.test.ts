@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../functions/domain/errors.ts';
 import { limits } from '../../functions/domain/limits.ts';
-import { parsePublishRequest } from '../../functions/domain/publish-request.ts';
+import { decodePublishRequest } from '../../functions/edge/publish-http.ts';
 import { toErrorReply } from '../../functions/shared/http.ts';
 import { makeEvent } from '../support/events.ts';
 
 const parse = (body: unknown, contentType = 'application/json') =>
-  parsePublishRequest({ body: typeof body === 'string' ? body : JSON.stringify(body), contentType }).events;
+  decodePublishRequest({ body: typeof body === 'string' ? body : JSON.stringify(body), contentType }).events;
 
 /** The error a request is refused with, and the status the one HTTP mapping gives it. */
 function rejection(body: unknown, contentType?: string): DomainError & { status: number } {
@@ -19,7 +19,7 @@ function rejection(body: unknown, contentType?: string): DomainError & { status:
   throw new Error('expected the request to be rejected');
 }
 
-describe('parsePublishRequest', () => {
+describe('decodePublishRequest', () => {
   it('accepts one event, an array, or {"events": [...]}', () => {
     const event = makeEvent();
     expect(parse(event)).toHaveLength(1);
@@ -30,7 +30,7 @@ describe('parsePublishRequest', () => {
   it('normalises the timestamp to UTC and defaults payload to {}', () => {
     const { payload, ...withoutPayload } = makeEvent({ timestamp: '2026-11-22T12:30:00+02:00' });
     const [event] = parse(withoutPayload);
-    expect(event).toMatchObject({ timestamp: '2026-11-22T10:30:00.000Z', payload: {} });
+    expect(event).toMatchObject({ timestamp: '2026-11-22T10:30:00Z', payload: {} });
     expect(payload).toBeDefined();
   });
 
@@ -90,8 +90,7 @@ describe('parsePublishRequest', () => {
     expect(rejection('"text"').status).toBe(422);
   });
 
-  it('rejects an oversize event, batch or body with 413', () => {
-    expect(rejection(makeEvent({ payload: { blob: 'x'.repeat(limits.maxEventBytes) } })).status).toBe(413);
+  it('rejects an oversize batch or body with 413 (an oversize event is refused by publish, on what travels)', () => {
     expect(rejection(Array.from({ length: limits.maxEventsPerRequest + 1 }, () => makeEvent())).status).toBe(413);
     expect(rejection(' '.repeat(limits.maxBodyBytes + 1)).status).toBe(413);
   });
@@ -110,9 +109,9 @@ describe('parsePublishRequest', () => {
 
   it('decodes base64 bodies and rejects invalid UTF-8', () => {
     const body = Buffer.from(JSON.stringify(makeEvent())).toString('base64');
-    expect(parsePublishRequest({ body, isBase64Encoded: true }).events).toHaveLength(1);
+    expect(decodePublishRequest({ body, isBase64Encoded: true }).events).toHaveLength(1);
     const invalid = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('base64');
-    expect(() => parsePublishRequest({ body: invalid, isBase64Encoded: true })).toThrow(/UTF-8/);
+    expect(() => decodePublishRequest({ body: invalid, isBase64Encoded: true })).toThrow(/UTF-8/);
   });
 });
 
@@ -136,5 +135,107 @@ describe('unknown fields', () => {
   it('still accepts every field that is valid today, and any key inside payload', () => {
     const [event] = parse({ ...makeEvent(), payload: { level: 'error', message: 'disk full', nested: { anything: [1, 'two'] } } });
     expect(event!.payload).toEqual({ level: 'error', message: 'disk full', nested: { anything: [1, 'two'] } });
+  });
+});
+
+describe('bodies that JSON.parse would read back changed, or that nest without end', () => {
+  const eventText = (payload: string) =>
+    `{"topic":"t","event_id":"e","timestamp":"2026-11-22T10:00:00Z","source":"s","payload":${payload}}`;
+
+  it.each([20_000, 100_000])('answers 422 for a balanced body nested %i deep, in every body shape', (depth) => {
+    for (const body of [`${'['.repeat(depth)}${']'.repeat(depth)}`, `{"events":${'['.repeat(depth)}${']'.repeat(depth)}}`]) {
+      const error = rejection(body);
+      expect(error.status).toBe(422);
+      expect(error.details[0]!.message).toMatch(/nests deeper than/);
+    }
+    const payload = rejection(eventText(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`));
+    expect(payload.status).toBe(422);
+    expect(payload.details[0]).toMatchObject({ index: 0, path: 'events[0].payload.a.a.a…' });
+  });
+
+  it('refuses a key that appears twice in one object, naming it', () => {
+    const error = rejection(`[${eventText('{"a":1,"b":{"c":1,"\\u0063":2},"a":3}')}]`);
+    expect(error.status).toBe(422);
+    expect(error.details.map((d) => d.path)).toEqual(['events[0].payload.b.c', 'events[0].payload.a']);
+    expect(rejection(`{"topic":"t","topic":"u","event_id":"e","timestamp":"2026-11-22T10:00:00Z","source":"s"}`).details[0]).toMatchObject({
+      index: 0,
+      path: 'events[0].topic',
+    });
+  });
+
+  it.each(['12345678901234567890', '1e400', '-1e400', '1e-400', '0.1000000000000000000001', '9007199254740993'])(
+    'refuses the number %s, which a double cannot hold, naming where it is',
+    (number) => {
+      const error = rejection(eventText(`{"n":[1,${number}]}`));
+      expect(error.status).toBe(422);
+      expect(error.details[0]).toMatchObject({ path: 'events[0].payload.n[1]', message: expect.stringMatching(/send it as a string/) });
+    },
+  );
+
+  it.each([
+    '0',
+    '-0',
+    '1.50',
+    '1E2',
+    '0.1',
+    '1.7976931348623157e308',
+    '5e-324',
+    '123456789012345',
+    '9007199254740992',
+    '2.5e-10',
+    '100e-2',
+  ])('keeps the number %s, which reads back as the same number', (number) => {
+    const [event] = parse(eventText(`{"n":${number}}`));
+    expect(event!.payload.n).toBe(Number(number));
+  });
+});
+
+describe('timestamps, kept to the digit', () => {
+  it.each([
+    ['2026-11-22T10:00:00Z', '2026-11-22T10:00:00Z'],
+    ['2026-11-22T10:00:00.1Z', '2026-11-22T10:00:00.1Z'],
+    ['2026-11-22T10:00:00.100Z', '2026-11-22T10:00:00.100Z'],
+    ['2026-11-22T10:00:00.123456789Z', '2026-11-22T10:00:00.123456789Z'],
+    ['2026-11-22t10:00:00.5z', '2026-11-22T10:00:00.5Z'],
+    ['2026-11-22T12:00:00.000000001+02:00', '2026-11-22T10:00:00.000000001Z'],
+    ['2026-11-22T00:30:00-05:45', '2026-11-22T06:15:00Z'],
+    ['2024-02-29T23:59:59.999999999-00:00', '2024-02-29T23:59:59.999999999Z'],
+    ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00Z'],
+    ['0099-06-01T00:00:00Z', '0099-06-01T00:00:00Z'],
+  ])('reads %s as %s', (sent, stored) => {
+    expect(parse(makeEvent({ timestamp: sent }))[0]!.timestamp).toBe(stored);
+  });
+
+  it.each([
+    '2026-11-22T10:00:00.1234567891Z',
+    '2026-11-22T10:00:60Z',
+    '2025-02-29T10:00:00Z',
+    '2026-11-22 10:00:00Z',
+    '2026-11-22T10:00:00+24:00',
+    '0001-01-01T00:30:00+01:00',
+    '9999-12-31T23:00:00-01:00',
+    '2026-11-22T10:00:00.Z',
+    '+002026-11-22T10:00:00Z',
+  ])('refuses %s with 422 naming the field', (sent) => {
+    const error = rejection(makeEvent({ timestamp: sent }));
+    expect(error.status).toBe(422);
+    expect(error.details[0]).toMatchObject({ path: 'events[0].timestamp' });
+  });
+});
+
+describe('names', () => {
+  it.each([' ', '\t', '\u3000', ' \u00a0 ', '\u200b', '\ufeff'])('refuses a blank topic, event_id or source (%j)', (blank) => {
+    for (const field of ['topic', 'event_id', 'source']) {
+      const error = rejection(makeEvent({ [field]: blank }));
+      expect(error.status, field).toBe(422);
+      expect(error.details[0]).toMatchObject({ path: `events[0].${field}` });
+    }
+  });
+
+  it('keeps names at the limit in the astral planes, and with a noncharacter', () => {
+    const astral = '𝄞'.repeat(limits.maxFieldChars / 2);
+    const [event] = parse(makeEvent({ topic: astral, event_id: ` padded \uffff`, source: 'é'.repeat(limits.maxFieldChars) }));
+    expect(event).toMatchObject({ topic: astral, event_id: ' padded \uffff' });
+    expect(rejection(makeEvent({ topic: `${astral}x` })).status).toBe(422);
   });
 });

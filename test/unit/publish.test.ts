@@ -6,27 +6,42 @@ import {
   IdempotencyKeyReusedError,
   InvalidHeaderError,
   InvalidQueryError,
+  NotEnqueuedError,
+  TooLargeError,
 } from '../../functions/domain/errors.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
-import { fingerprintOf, parseIdempotencyKey, requestIdFor, scopedKey } from '../../functions/domain/idempotency.ts';
-import type { EventQueue } from '../../functions/domain/ingest.ts';
+import { fingerprintOf, keyedRequestId, scopedKey } from '../../functions/domain/identity.ts';
+import type { EventQueue, SendState } from '../../functions/domain/ingest.ts';
+import { limits } from '../../functions/domain/limits.ts';
 import type { OutcomeReader } from '../../functions/domain/outcomes.ts';
 import { type PublishServices, publish } from '../../functions/domain/publish.ts';
-import { parsePublishRequest } from '../../functions/domain/publish-request.ts';
-import { parseWait } from '../../functions/domain/wait.ts';
+import { decodePublishRequest, parseIdempotencyKey, parseWait } from '../../functions/edge/publish-http.ts';
 import { makeEvent } from '../support/events.ts';
-import { MemoryGuard } from '../support/memory-guard.ts';
 import { MemoryLedger } from '../support/memory-ledger.ts';
+import { MemoryRequestRecords } from '../support/memory-request-records.ts';
 
-/** A queue whose messages a consumer applies at once (or never, when `consume` is false), into a memory ledger. */
-function pipeline(consume = true) {
+/**
+ * A queue whose messages a consumer applies at once (or never, when `consume` is false), into a
+ * memory ledger. `fail` decides, per message sent, what SQS does with it instead of taking it.
+ */
+function pipeline(options: { consume?: boolean; fail?: (message: PackedMessage) => SendState | undefined } = {}) {
   const ledger = new MemoryLedger();
   const sent: PackedMessage[] = [];
   const queue: EventQueue = {
     async sendAll(messages) {
-      sent.push(...messages);
-      if (consume) for (const m of messages) await consumeMessage(m.body, m.id, ledger, { counterShards: 2 });
-      return { failedIds: [] };
+      const states: SendState[] = [];
+      for (const message of messages) {
+        const failure = options.fail?.(message);
+        // A send whose answer was lost may still have reached the queue: here it did.
+        if (failure === 'not-enqueued') {
+          states.push(failure);
+          continue;
+        }
+        sent.push(message);
+        if (options.consume ?? true) await consumeMessage(message.body, 'sqs', ledger, { counterShards: 2 });
+        states.push(failure ?? 'enqueued');
+      }
+      return states;
     },
   };
   const outcomes: OutcomeReader = {
@@ -34,17 +49,25 @@ function pipeline(consume = true) {
       return new Map(ids.flatMap((id) => (ledger.markers.has(id) ? [[id, ledger.markers.get(id)!] as [string, string]] : [])));
     },
   };
-  const services: PublishServices = {
-    queue,
-    outcomes,
-    guard: new MemoryGuard(),
-    packing: { eventsPerMessage: 100, eventsPerTransaction: 95 },
-  };
-  return { ledger, sent, services };
+  const records = new MemoryRequestRecords();
+  const services: PublishServices = { queue, outcomes, records, packing: { eventsPerMessage: 100, eventsPerTransaction: 95 } };
+  return { ledger, sent, services, records };
 }
 
 const events = (...ids: string[]) => ids.map((id) => eventSchema.parse(makeEvent({ topic: 't', event_id: id })));
-const budget = { waitLimitMs: 2000 };
+const many = (count: number) => events(...Array.from({ length: count }, (_, i) => `e${i}`));
+const budget = { waitLimitMs: 2000, leaseMs: 10_000 };
+const storedIds = (ledger: MemoryLedger) => new Set([...ledger.events.keys()].map((key) => JSON.parse(key)[1] as string));
+
+async function refusal(promise: Promise<unknown>): Promise<NotEnqueuedError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof NotEnqueuedError) return error;
+    throw error;
+  }
+  throw new Error('expected 503 not_enqueued');
+}
 
 describe('publish with an Idempotency-Key', () => {
   it('replays the first answer for the same key and body, and enqueues nothing more', async () => {
@@ -57,14 +80,22 @@ describe('publish with an Idempotency-Key', () => {
     expect(ledger.totals.received).toBe(2);
   });
 
-  it('refuses the same key with another body, and a second request while the first is in flight', async () => {
-    const { services } = pipeline();
+  it('refuses the same key with another body, and a second request while the first holds the key', async () => {
+    const { services, records } = pipeline();
     await publish({ events: events('a'), caller: 'k1', idempotencyKey: 'x' }, services, budget);
     await expect(publish({ events: events('b'), caller: 'k1', idempotencyKey: 'x' }, services, budget)).rejects.toBeInstanceOf(
       IdempotencyKeyReusedError,
     );
-    const guard = services.guard as MemoryGuard;
-    guard.records.set(scopedKey('k1', 'busy'), { fingerprint: fingerprintOf(events('a')), state: 'in-progress' });
+    const key = scopedKey('k1', 'busy');
+    const fingerprint = fingerprintOf(events('a'));
+    await records.create(key, {
+      requestId: keyedRequestId(key, fingerprint),
+      fingerprint,
+      plan: [{ chunks: [1] }],
+      enqueued: [false],
+      leaseUntil: Date.now() + 60_000,
+      version: 0,
+    });
     await expect(publish({ events: events('a'), caller: 'k1', idempotencyKey: 'busy' }, services, budget)).rejects.toBeInstanceOf(
       IdempotencyInProgressError,
     );
@@ -78,14 +109,24 @@ describe('publish with an Idempotency-Key', () => {
     expect(two.request_id).not.toBe(one.request_id);
   });
 
-  it('derives the request id from the key, so a retry after a lost record still carries the same delivery ids', async () => {
-    const first = pipeline();
-    const second = pipeline();
-    const a = await publish({ events: events('a'), caller: 'k', idempotencyKey: 'retry-me' }, first.services, budget);
-    const b = await publish({ events: events('a'), caller: 'k', idempotencyKey: 'retry-me' }, second.services, budget);
-    expect(b.request_id).toBe(a.request_id);
-    expect(second.sent[0]!.id).toBe(first.sent[0]!.id);
-    expect(a.request_id).toBe(requestIdFor(scopedKey('k', 'retry-me')));
+  it('takes the same events with payload keys in another order as the same request', async () => {
+    const { services, ledger } = pipeline();
+    const ordered = [eventSchema.parse(makeEvent({ topic: 't', event_id: 'a', payload: { x: 1, y: { p: 1, q: 2 } } }))];
+    const shuffled = [{ ...ordered[0]!, payload: { y: { q: 2, p: 1 }, x: 1 } }];
+    const first = await publish({ events: ordered, caller: 'k', idempotencyKey: 'order' }, services, budget);
+    const again = await publish({ events: shuffled, caller: 'k', idempotencyKey: 'order' }, services, budget);
+    expect(again).toEqual({ ...first, replayed: true });
+    expect(ledger.totals.received).toBe(1);
+  });
+
+  it('derives the request id from the key and the body: after the record is forgotten, a new body gets new chunk ids', async () => {
+    const { services, records, sent, ledger } = pipeline();
+    const a = await publish({ events: events('a'), caller: 'k', idempotencyKey: 'reuse' }, services, budget);
+    records.expire(scopedKey('k', 'reuse'));
+    const b = await publish({ events: events('b'), caller: 'k', idempotencyKey: 'reuse' }, services, budget);
+    expect(b.request_id).not.toBe(a.request_id);
+    expect(sent[1]!.chunks[0]!.id).not.toBe(sent[0]!.chunks[0]!.id);
+    expect(storedIds(ledger)).toEqual(new Set(['a', 'b']));
   });
 
   it('uses a fresh request id without a key', async () => {
@@ -93,6 +134,101 @@ describe('publish with an Idempotency-Key', () => {
     const a = await publish({ events: events('a'), caller: 'k' }, services, budget);
     const b = await publish({ events: events('a'), caller: 'k' }, services, budget);
     expect(a.request_id).not.toBe(b.request_id);
+  });
+
+  it('refuses with 413, before anything is sent or remembered, an event too large to travel', async () => {
+    const { services, sent, records } = pipeline();
+    const big = eventSchema.parse(makeEvent({ payload: { blob: 'x'.repeat(limits.maxEventBytes) } }));
+    await expect(publish({ events: [big], caller: 'k', idempotencyKey: 'big' }, services, budget)).rejects.toBeInstanceOf(TooLargeError);
+    // U+FFFF travels as a 6-byte escape: the limit is on what travels.
+    const escaped = eventSchema.parse(makeEvent({ payload: { s: '\uffff'.repeat(limits.maxEventBytes / 4) } }));
+    await expect(publish({ events: [escaped], caller: 'k' }, services, budget)).rejects.toBeInstanceOf(TooLargeError);
+    expect(sent).toHaveLength(0);
+    expect(records.records.size).toBe(0);
+  });
+});
+
+describe('a retry after 503 not_enqueued', () => {
+  /** Refuses the message holding request position 100 while `refusing` is set. */
+  const refusingMiddle = (state: SendState, refusing: { on: boolean }) => (message: PackedMessage) =>
+    refusing.on && message.chunks.some((chunk) => chunk.id.includes('/100-')) ? state : undefined;
+
+  it.each(['not-enqueued', 'unknown'] as const)(
+    'stores every event once when the named events are re-sent under the same key (the middle message %s)',
+    async (state) => {
+      const refusing = { on: true };
+      const { services, ledger } = pipeline({ fail: refusingMiddle(state, refusing) });
+      const body = many(300);
+      const error = await refusal(publish({ events: body, caller: 'k', idempotencyKey: 'retry' }, services, budget));
+      const named = error.details.map((d) => d.index!);
+      expect(named).toEqual(Array.from({ length: 100 }, (_, i) => 100 + i));
+      expect(error.details[0]).toMatchObject({ enqueued: state === 'unknown' ? 'unknown' : 'no' });
+      refusing.on = false;
+      const retry = await publish(
+        { events: named.map((i) => body[i]!), caller: 'k', idempotencyKey: 'retry', wait: { seconds: 1, from: 'query' } },
+        services,
+        budget,
+      );
+      expect(retry.status).toBe('applied');
+      expect(retry.events!.every((e) => e.outcome === 'stored')).toBe(true);
+      expect(storedIds(ledger).size).toBe(300);
+      expect(ledger.totals).toEqual({ received: 300, unique: 300, duplicates: 0 });
+      // Done: the whole body and the named events both replay, and count nothing more.
+      expect((await publish({ events: body, caller: 'k', idempotencyKey: 'retry' }, services, budget)).replayed).toBe(true);
+      expect(ledger.totals.received).toBe(300);
+    },
+  );
+
+  it.each(['not-enqueued', 'unknown'] as const)(
+    'ends as if nothing failed when the whole body is re-sent under the same key (the middle message %s)',
+    async (state) => {
+      const refusing = { on: true };
+      const { services, ledger } = pipeline({ fail: refusingMiddle(state, refusing) });
+      const body = many(300);
+      await refusal(publish({ events: body, caller: 'k', idempotencyKey: 'whole' }, services, budget));
+      refusing.on = false;
+      await publish(
+        { events: body, caller: 'k', idempotencyKey: 'whole' },
+        { ...services, packing: { eventsPerMessage: 7, eventsPerTransaction: 3 } },
+        budget,
+      );
+      expect(ledger.totals).toEqual({ received: 300, unique: 300, duplicates: 0 });
+    },
+  );
+
+  it('refuses another body under a key whose request is unfinished', async () => {
+    const refusing = { on: true };
+    const { services } = pipeline({ fail: refusingMiddle('not-enqueued', refusing) });
+    const body = many(300);
+    await refusal(publish({ events: body, caller: 'k', idempotencyKey: 'other' }, services, budget));
+    await expect(publish({ events: body.slice(100, 150), caller: 'k', idempotencyKey: 'other' }, services, budget)).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
+  });
+
+  it('never loses an event when the record is forgotten and the packing changed between attempts', async () => {
+    const refusing = { on: true };
+    const { services, ledger, records } = pipeline({ fail: refusingMiddle('not-enqueued', refusing) });
+    const body = many(300);
+    await refusal(publish({ events: body, caller: 'k', idempotencyKey: 'forgotten' }, services, budget));
+    records.expire(scopedKey('k', 'forgotten'));
+    refusing.on = false;
+    await publish(
+      { events: body, caller: 'k', idempotencyKey: 'forgotten' },
+      { ...services, packing: { eventsPerMessage: 50, eventsPerTransaction: 95 } },
+      budget,
+    );
+    expect(storedIds(ledger).size).toBe(300);
+    expect(ledger.totals.unique).toBe(300);
+    expect(ledger.totals.received).toBe(ledger.totals.unique + ledger.totals.duplicates);
+  });
+
+  it('says without a key that a retry of an event SQS may have is counted again in received', async () => {
+    const refusing = { on: true };
+    const { services } = pipeline({ fail: refusingMiddle('unknown', refusing) });
+    const error = await refusal(publish({ events: many(300), caller: 'k' }, services, budget));
+    expect(error.message).toMatch(/counted again in received/);
+    expect(error.accepted).toBe(200);
   });
 });
 
@@ -114,7 +250,7 @@ describe('publish with a wait', () => {
   });
 
   it('answers accepted with the events still pending when the wait runs out', async () => {
-    const { services } = pipeline(false);
+    const { services } = pipeline({ consume: false });
     const started = performance.now();
     const result = await publish({ events: events('a', 'b'), caller: 'k', wait: { seconds: 1, from: 'query' } }, services, budget);
     expect(performance.now() - started).toBeGreaterThanOrEqual(900);
@@ -139,13 +275,14 @@ describe('the publish request’s headers and query', () => {
     for (const bad of ['21', '-1', 'soon', '1.5']) expect(() => parseWait(bad, undefined), bad).toThrow(InvalidQueryError);
     expect(parseWait(undefined, 'respond-async, wait=10')).toEqual({ seconds: 10, from: 'prefer' });
     expect(parseWait(undefined, 'wait=100')).toEqual({ seconds: 20, from: 'prefer' });
+    expect(parseWait(undefined, 'wait=99999999999999999999999')).toEqual({ seconds: 20, from: 'prefer' });
     expect(parseWait(undefined, 'handling=lenient')).toBeUndefined();
   });
 
   it('refuses unknown query parameters', () => {
     const body = JSON.stringify(makeEvent());
-    expect(() => parsePublishRequest({ body, query: { wiat: '5' } })).toThrow(InvalidQueryError);
-    expect(parsePublishRequest({ body, query: { wait: '3' }, idempotencyKey: 'k' })).toMatchObject({
+    expect(() => decodePublishRequest({ body, query: { wiat: '5' } })).toThrow(InvalidQueryError);
+    expect(decodePublishRequest({ body, query: { wait: '3' }, idempotencyKey: 'k' })).toMatchObject({
       idempotencyKey: 'k',
       wait: { seconds: 3 },
     });

@@ -48,7 +48,7 @@ function sqsSendFigures(requests: WorkloadEvent[][], settings: Settings) {
       },
     );
     messages += packed.length;
-    for (const batch of batchesOf(packed)) {
+    for (const batch of batchesOf(packed, (m) => m)) {
       calls++;
       billed += sqsBilledUnits(batch.reduce((sum, m) => sum + Buffer.byteLength(m.body), 0));
     }
