@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { APIGatewayClient, GetApiKeyCommand, GetStageCommand, UpdateStageCommand } from '@aws-sdk/client-api-gateway';
 import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { GetFunctionConcurrencyCommand, LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { projectRoot, type StackInfo, stackFileFor, writeStack } from './lib/stack.ts';
 import { resolveStage } from './lib/stage.ts';
@@ -100,6 +101,23 @@ async function ensureTimeToLive(tables: string[]): Promise<void> {
   }
 }
 
+// MiniStack's AWS::Lambda::Function ignores ReservedConcurrentExecutions (it enforces the setting
+// once made through the Lambda API): set what the compiled template asks for, where it is missing.
+async function ensureReservedConcurrency(): Promise<void> {
+  const template = JSON.parse(readFileSync(join(projectRoot, '.serverless/cloudformation-template-update-stack.json'), 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties: { FunctionName?: string; ReservedConcurrentExecutions?: number } }>;
+  };
+  const lambda = new LambdaClient(aws);
+  for (const { Type, Properties } of Object.values(template.Resources)) {
+    const wanted = Properties.ReservedConcurrentExecutions;
+    if (Type !== 'AWS::Lambda::Function' || wanted === undefined || !Properties.FunctionName) continue;
+    const current = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: Properties.FunctionName }));
+    if (current.ReservedConcurrentExecutions === wanted) continue;
+    await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: Properties.FunctionName, ReservedConcurrentExecutions: wanted }));
+    console.error(`[idemlog] reserved concurrency of ${Properties.FunctionName} was not set after deploy; set it to ${wanted}`);
+  }
+}
+
 // The template limits each open route on its ANY method (infra/api.yml). MiniStack looks a method
 // setting up by the request's own method, so on the emulator the same limits are added for each
 // method a client may send, in the spelling UpdateStage takes on AWS ("~1" for "/").
@@ -163,6 +181,7 @@ async function main(): Promise<void> {
     await ensureRedrivePolicy(outputs);
     await ensureTimeToLive([outputs.EventsTableName!, outputs.LedgerTableName!, outputs.IdempotencyTableName!]);
     await mirrorRouteThrottles(outputs.RestApiId!);
+    await ensureReservedConcurrency();
   }
   const apiUrl = isLocal
     ? `${endpoint}/_aws/execute-api/${outputs.RestApiId}/${stage}`

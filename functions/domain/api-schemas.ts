@@ -73,7 +73,7 @@ export const errorBodySchema = z
     error: z.string().meta({ description: 'A stable code, e.g. validation_failed, invalid_api_key, throttled.' }),
     message: z.string(),
     details: z.array(errorDetailSchema),
-    accepted: count.optional().meta({ description: 'not_enqueued: how many events of the request were enqueued.' }),
+    accepted: count.optional().meta({ description: 'not_enqueued: how many events of the request are known to be enqueued.' }),
     request_id: z.string().optional(),
   })
   .meta({ id: 'Error' });

@@ -74,8 +74,8 @@ const emptyMetrics = (): ConsumeMetrics => ({ peeks: 0, transactions: 0, cancell
 export type MessageOutcome =
   | {
       status: 'applied';
-      /** The request and the position of its first event (or the SQS message id of a bare event), for logs. */
-      message: string;
+      /** The delivery's id, for logs: the request and the position of its first event, or the SQS message id of a bare event. */
+      deliveryId: string;
       unique: number;
       duplicates: number;
       redelivered: number;
@@ -121,7 +121,7 @@ export async function consumeMessage(body: string, messageId: string, ledger: Le
     const did = totals.redelivered > 0 ? 'found it already applied' : `stored ${totals.unique} new, ${totals.duplicates} duplicate(s)`;
     throw new InjectedFault(`injected crash after write in ${delivery.id} (receive ${options.faults?.receiveCount}; this delivery ${did})`);
   }
-  return { status: 'applied', message: delivery.id, ...totals, metrics };
+  return { status: 'applied', deliveryId: delivery.id, ...totals, metrics };
 }
 
 interface ChunkResult {

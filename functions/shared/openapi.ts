@@ -77,9 +77,13 @@ export function openApiDocument(serverUrl?: string) {
               '409': error('A request with the same Idempotency-Key is in flight.'),
               '413': error('Over a size limit.'),
               '415': error('Not JSON.'),
-              '422': error('An invalid event (every problem listed by index and path), or an Idempotency-Key reused with another body.'),
+              '422': error(
+                'An invalid event (every problem listed by index and path), a body that is not I-JSON (a repeated key, a number a double cannot hold, nesting past 64 levels), or an Idempotency-Key reused with another body.',
+              ),
               '500': error('An unexpected error; it has been logged.'),
-              '503': error('SQS refused some events (not_enqueued, named in details), or the request ran out of time; retry.'),
+              '503': error(
+                'Some events are not known to be enqueued (not_enqueued: each named in details, with enqueued "no" or "unknown"; re-send the whole body or exactly those events under the same Idempotency-Key), the request ran out of time (timed_out), or a dependency was briefly unavailable (unavailable); retry.',
+              ),
             },
           },
         },

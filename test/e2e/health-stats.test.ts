@@ -24,7 +24,6 @@ describe('GET /health and GET /stats', () => {
     expect(body.received - before.received).toBeGreaterThanOrEqual(4);
     expect(body.unique_processed - before.unique_processed).toBeGreaterThanOrEqual(3);
     expect(body.duplicate_dropped - before.duplicate_dropped).toBeGreaterThanOrEqual(1);
-    expect(body.received).toBe(body.unique_processed + body.duplicate_dropped);
     expect(body.queue).toEqual({ visible: 0, in_flight: 0, dead_letter: expect.any(Number) });
     const startedAt = Date.parse(body.started_at);
     expect(startedAt).toBeLessThanOrEqual(Date.now());

@@ -85,7 +85,6 @@ describe('F4 emulator restart with persistence, in the middle of a load', () => 
     // events are then received twice, as the retry of any lost response would be (and dropped as duplicates).
     expect(drain.observed.received).toBeGreaterThanOrEqual(expected.received);
     expect(drain.observed.received).toBeLessThanOrEqual(expected.received + load.ambiguous);
-    expect(drain.observed.received).toBe(drain.observed.unique_processed + drain.observed.duplicate_dropped);
     if (load.ambiguous === 0) expect(drain.mismatches).toEqual([]);
   });
 });

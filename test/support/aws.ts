@@ -71,8 +71,11 @@ export async function invokeProcess(records: SQSRecord[], attempts = 4): Promise
           attributes: { ...r.attributes, ApproximateReceiveCount: String(Number(r.attributes.ApproximateReceiveCount) + attempt - 1) },
         })),
       };
-      const result = await lambda.send(
-        new InvokeCommand({ FunctionName: stack.processFunction, Payload: Buffer.from(JSON.stringify(event)) }),
+      // A throttle (the function's reserved concurrency is in use) never ran it: the poller keeps the
+      // records and tries again, without counting a delivery.
+      const result = await withRetries(
+        () => lambda.send(new InvokeCommand({ FunctionName: stack.processFunction, Payload: Buffer.from(JSON.stringify(event)) })),
+        { attempts: 40, retryable: (error) => (error as Error).name === 'TooManyRequestsException', minDelayMs: 100, maxDelayMs: 2000 },
       );
       const text = Buffer.from(result.Payload ?? []).toString('utf8');
       if (!result.FunctionError) return JSON.parse(text);

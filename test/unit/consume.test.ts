@@ -24,7 +24,7 @@ describe('consumeMessage', () => {
     const a = makeEvent({ topic: 't' });
     const b = makeEvent({ topic: 't' });
     const outcome = await consumeMessage(bodyOf([a, b, a, a]), 'm1', ledger, options);
-    expect(outcome).toMatchObject({ status: 'applied', message: 'req-1/0', unique: 2, duplicates: 2, redelivered: 0 });
+    expect(outcome).toMatchObject({ status: 'applied', deliveryId: 'req-1/0', unique: 2, duplicates: 2, redelivered: 0 });
     expect(outcome.metrics).toMatchObject({ peeks: 1, transactions: 1, cancelled: 0 });
     expect(ledger.counters.get('t')).toEqual({ received: 4, unique: 2, duplicates: 2 });
     expect(ledger.totals).toEqual({ received: 4, unique: 2, duplicates: 2 });
