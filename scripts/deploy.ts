@@ -8,7 +8,12 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { APIGatewayClient, GetApiKeyCommand, GetStageCommand, UpdateStageCommand } from '@aws-sdk/client-api-gateway';
-import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStackResourceCommand,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+} from '@aws-sdk/client-cloudformation';
 import { DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { GetFunctionConcurrencyCommand, LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -104,13 +109,14 @@ async function ensureTimeToLive(tables: string[]): Promise<void> {
 // MiniStack's AWS::Lambda::Function ignores ReservedConcurrentExecutions (it enforces the setting
 // once made through the Lambda API): set what the compiled template asks for, where it is missing.
 async function ensureReservedConcurrency(): Promise<void> {
-  const template = JSON.parse(readFileSync(join(projectRoot, '.serverless/cloudformation-template-update-stack.json'), 'utf8')) as {
-    Resources: Record<string, { Type: string; Properties: { FunctionName?: string; ReservedConcurrentExecutions?: number } }>;
+  const { TemplateBody } = await new CloudFormationClient(aws).send(new GetTemplateCommand({ StackName: `idemlog-${stage}` }));
+  const template = JSON.parse(TemplateBody!) as {
+    Resources: Record<string, { Type: string; Properties: { FunctionName?: string; ReservedConcurrentExecutions?: number | string } }>;
   };
   const lambda = new LambdaClient(aws);
   for (const { Type, Properties } of Object.values(template.Resources)) {
-    const wanted = Properties.ReservedConcurrentExecutions;
-    if (Type !== 'AWS::Lambda::Function' || wanted === undefined || !Properties.FunctionName) continue;
+    if (Type !== 'AWS::Lambda::Function' || Properties.ReservedConcurrentExecutions === undefined || !Properties.FunctionName) continue;
+    const wanted = Number(Properties.ReservedConcurrentExecutions);
     const current = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: Properties.FunctionName }));
     if (current.ReservedConcurrentExecutions === wanted) continue;
     await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: Properties.FunctionName, ReservedConcurrentExecutions: wanted }));

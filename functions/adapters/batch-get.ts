@@ -1,4 +1,5 @@
 import { BatchGetCommand, type BatchGetCommandInput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UnavailableError } from '../domain/errors.ts';
 import { inGroupsOf } from '../shared/groups.ts';
 import { withRetries } from '../shared/retry.ts';
 
@@ -34,7 +35,12 @@ export async function batchGetAll(
       if (pending) throw new UnprocessedKeysError('BatchGetItem left keys unprocessed');
     },
     { attempts: 8, retryable: (error) => error instanceof UnprocessedKeysError, signal },
-  );
+  ).catch((error: unknown) => {
+    // DynamoDB kept leaving keys unprocessed: it is throttling; the caller may retry.
+    if (error instanceof UnprocessedKeysError)
+      throw new UnavailableError('DynamoDB kept some keys unprocessed (throttled)', [], { cause: error });
+    throw error;
+  });
   return responses;
 }
 

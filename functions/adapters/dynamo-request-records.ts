@@ -43,15 +43,21 @@ export class DynamoDbRequestRecords implements RequestRecordStore {
     );
   }
 
+  /** Also moves the record's expiry: a request is forgotten a lifetime after its last attempt, not its first. */
   async replace(key: string, record: RequestRecord, expectedVersion: number, signal?: AbortSignal): Promise<boolean> {
     return this.conditionally(
       new UpdateCommand({
         TableName: this.table,
         Key: { id: idOf(key) },
-        UpdateExpression: 'SET #record = :record, #version = :version',
+        UpdateExpression: 'SET #record = :record, #version = :version, #expires = :expires',
         ConditionExpression: '#version = :expected',
-        ExpressionAttributeNames: { '#record': 'record', '#version': 'version' },
-        ExpressionAttributeValues: { ':record': JSON.stringify(record), ':version': record.version, ':expected': expectedVersion },
+        ExpressionAttributeNames: { '#record': 'record', '#version': 'version', '#expires': 'expires_at' },
+        ExpressionAttributeValues: {
+          ':record': JSON.stringify(record),
+          ':version': record.version,
+          ':expected': expectedVersion,
+          ':expires': this.nowSeconds() + this.lifetimeSeconds,
+        },
       }),
       signal,
     );

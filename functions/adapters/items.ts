@@ -70,7 +70,7 @@ export interface EventItem {
   ts_key: string;
   topic_lane: string;
   time_lane: number;
-  /** The length of this event as /events serialises it, so a page can stop under its byte cap before reading bodies. */
+  /** The length of this event as it travels in /events' Lambda answer, so a page can stop under its byte cap before reading bodies. */
   bytes: number;
   /** The chunk that stored it. */
   chunk_id: string;
@@ -88,16 +88,9 @@ export interface Placement {
 
 export function toEventItem(event: LogEvent, placement: Placement): EventItem {
   const payload = JSON.stringify(event.payload);
-  const stored: StoredEvent = {
-    topic: event.topic,
-    event_id: event.event_id,
-    timestamp: event.timestamp,
-    source: event.source,
-    payload: {},
-    stored_at: placement.storedAt,
-  };
-  // The serialised StoredEvent with `{}` as payload, plus the payload's own text in its place.
-  const bytes = Buffer.byteLength(JSON.stringify(stored), 'utf8') - 2 + Buffer.byteLength(payload, 'utf8');
+  // The StoredEvent as /events writes it, assembled around the payload's text so that it is serialised once.
+  const head = JSON.stringify({ topic: event.topic, event_id: event.event_id, timestamp: event.timestamp, source: event.source });
+  const bytes = travellingBytes(`${head.slice(0, -1)},"payload":${payload},"stored_at":${JSON.stringify(placement.storedAt)}}`);
   return {
     id: eventKey(event),
     topic: event.topic,
@@ -128,6 +121,12 @@ export function lanesFor(chunkId: string, inserts: LogEvent[]): Array<{ topicLan
     return { topicLane: (hashOf(`${chunkId}:${event.topic}`) + ordinal) % topicLanes, timeLane: (timeStart + position) % timeLanes };
   });
 }
+
+/**
+ * An event's size in a Lambda answer: its JSON, written again as a JSON string (the answer's body),
+ * so every quote and backslash counts twice. A page of names full of quotes is four times its text.
+ */
+export const travellingBytes = (json: string): number => Buffer.byteLength(JSON.stringify(json), 'utf8') - 2;
 
 export function fromEventItem(item: Record<string, unknown>): StoredEvent {
   return {

@@ -3,8 +3,8 @@ import { limits } from './limits.ts';
 import { parseTimestamp, timestampRule } from './timestamp.ts';
 
 const CONTROL_CHARS = /\p{Cc}/u;
-/** Only whitespace or invisible formatting characters: a name nobody meant to send. */
-const BLANK = /^[\s\p{Cf}]+$/u;
+/** Only whitespace, invisible (default-ignorable or formatting) or blank characters: a name nobody meant to send. */
+const BLANK = /^[\s\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]+$/u;
 
 const name = z
   .string()
@@ -13,6 +13,13 @@ const name = z
   .refine((s) => s.length <= limits.maxFieldChars, `must be at most ${limits.maxFieldChars} characters (UTF-16 code units)`)
   .refine((s) => !BLANK.test(s), 'must not be blank (only whitespace or invisible characters)')
   .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
+  .refine((s) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)');
+
+/** A topic or source as a query names it: what an event's name may be, so that nothing else reaches a key condition. */
+export const nameParameter = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((s) => s.length <= limits.maxFieldChars, `must be at most ${limits.maxFieldChars} characters`)
   .refine((s) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)');
 
 /** Normalised to UTC with every fractional digit the client sent (see timestamp.ts). */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { EventsPage, StoredEvent } from './api-schemas.ts';
 import { InvalidQueryError } from './errors.ts';
+import { nameParameter } from './event.ts';
 import { limits } from './limits.ts';
 import { type Lane, mergeLanes, type Order } from './timeline.ts';
 import { parseTimestamp, timestampRule } from './timestamp.ts';
@@ -25,10 +26,7 @@ export interface EventStore {
   readEvents(ids: string[], signal?: AbortSignal): Promise<Map<string, StoredEvent>>;
 }
 
-const name = z
-  .string()
-  .min(1)
-  .refine((s) => s.length <= limits.maxFieldChars, `must be at most ${limits.maxFieldChars} characters`);
+const name = nameParameter;
 /** A bound, in the sortable form that time keys start with, so it compares to the nanosecond. */
 const instant = z
   .string()
@@ -86,7 +84,8 @@ function filtersOf(query: EventsQuery): string {
   return createHash('sha256').update(JSON.stringify(filters)).digest('base64url').slice(0, 16);
 }
 
-const cursorSchema = z.object({ f: z.string(), k: z.string().min(1).max(1024) });
+/** A time key as the store writes it: a sortable timestamp and 22 characters of a hash. */
+const cursorSchema = z.object({ f: z.string(), k: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z#[A-Za-z0-9_-]{22}$/) });
 
 const encodeCursor = (query: EventsQuery, after: string) =>
   Buffer.from(JSON.stringify({ f: filtersOf(query), k: after })).toString('base64url');

@@ -12,10 +12,12 @@ export const limits = {
   maxPayloadDepth: 32,
   /** Nesting of a whole body, checked before anything else reads it: deeper than any valid event, so the payload rule names a payload too deep. */
   maxDocumentDepth: 64,
+  /** Problems listed in one error answer: an answer must stay far below Lambda's 6 MB whatever the request. */
+  maxErrorDetails: 100,
   /** GET /events page size. */
   defaultPageSize: 50,
   maxPageSize: 1000,
-  /** Serialised events in one GET /events page: far below Lambda's 6 MB response limit. */
+  /** Events in one GET /events page, measured as they travel in Lambda's answer (the page's JSON inside a JSON string, escapes doubled): below its 6 MB limit. */
   maxPageBytes: 4 * 1024 * 1024,
   /** Index entries one GET /events request may read before it answers with what it found and a cursor. */
   maxEntriesScannedPerPage: 20_000,

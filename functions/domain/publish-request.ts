@@ -33,7 +33,29 @@ export function eventsOfDocument(document: unknown): unknown[] {
   if (items.length > limits.maxEventsPerRequest) {
     throw new TooLargeError(`the request has ${items.length} events; the limit is ${limits.maxEventsPerRequest}`);
   }
+  assertEventSizes(items);
   return items;
+}
+
+/**
+ * Refuses an event over the size limit before anything walks it: an event of millions of tiny
+ * values would otherwise cost the schema's checks more memory than the function has. (Publish
+ * checks again on the text that travels, which escapes make longer.)
+ */
+function assertEventSizes(items: unknown[]): void {
+  const oversize: ErrorDetail[] = [];
+  items.forEach((item, index) => {
+    const bytes = Buffer.byteLength(JSON.stringify(item) ?? '', 'utf8');
+    if (bytes > limits.maxEventBytes) {
+      oversize.push({
+        index,
+        path: `events[${index}]`,
+        message: `event is ${bytes} bytes serialised; the limit is ${limits.maxEventBytes}`,
+      });
+    }
+  });
+  if (oversize.length > 0)
+    throw new TooLargeError(`${oversize.length} event(s) exceed the size limit`, oversize.slice(0, limits.maxErrorDetails));
 }
 
 /** Validates every candidate event; the request is all-or-nothing, so one bad event refuses it with every problem listed. */
@@ -56,9 +78,11 @@ export function validateEvents(items: unknown[]): LogEvent[] {
     }
   });
   if (problems.length > 0) {
+    const shown =
+      problems.length > limits.maxErrorDetails ? `; the first ${limits.maxErrorDetails} of ${problems.length} problems are listed` : '';
     throw new InvalidEventsError(
-      `${new Set(problems.map((p) => p.index)).size} of ${items.length} event(s) are invalid; nothing was enqueued`,
-      problems,
+      `${new Set(problems.map((p) => p.index)).size} of ${items.length} event(s) are invalid; nothing was enqueued${shown}`,
+      problems.slice(0, limits.maxErrorDetails),
     );
   }
   return events;

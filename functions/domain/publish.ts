@@ -1,3 +1,4 @@
+import { withRetries } from '../shared/retry.ts';
 import type { PublishResult } from './api-schemas.ts';
 import {
   encodeEvents,
@@ -13,7 +14,7 @@ import type { LogEvent } from './event.ts';
 import { fingerprintOf, keyedRequestId, randomRequestId, scopedKey } from './identity.ts';
 import { type EventQueue, notEnqueuedError, type SendState } from './ingest.ts';
 import { awaitOutcomes, type EventOutcome, type OutcomeReader } from './outcomes.ts';
-import { claimRequest, type RequestRecord, type RequestRecordStore, type StoredAnswer } from './request-record.ts';
+import { claimRequest, maxNamedSets, type RequestRecord, type RequestRecordStore, type StoredAnswer } from './request-record.ts';
 
 export interface WaitPreference {
   seconds: number;
@@ -67,7 +68,8 @@ export async function publish(request: PublishRequest, services: PublishServices
     const plan = planMessages(request.events, texts, services.packing);
     const body = wholeBody(randomRequestId(), plan, texts);
     const states = await services.queue.sendAll(body.messages, budget.signal);
-    if (states.some((state) => state !== 'enqueued')) throw notEnqueuedError(request.events, body.messages, states, body.requestId, false);
+    if (states.some((state) => state !== 'enqueued'))
+      throw notEnqueuedError(request.events, body.messages, states, body.requestId, 'unkeyed');
     return { ...(await answer(request, body, services, budget)), replayed: false };
   }
 
@@ -80,17 +82,15 @@ export async function publish(request: PublishRequest, services: PublishServices
     fingerprint,
     plan,
     enqueued: plan.map(() => false),
+    named: [],
     leaseUntil: now() + budget.leaseMs,
     version: 0,
   };
   const claim = await claimRequest(services.records, key, fingerprint, fresh, now(), budget.signal);
-  if (claim.kind === 'replay') return { ...replayOf(claim.answer, claim.requestId, request.events), replayed: true };
+  if (claim.kind === 'replay') return { ...replayOf(claim.answer, claim.requestId), replayed: true };
 
   const { record } = claim;
-  const body =
-    claim.body === 'whole'
-      ? wholeBody(record.requestId, record.plan, texts)
-      : pendingBody(record.requestId, record.plan, texts, record.enqueued);
+  const body = bodyOf(record, claim.messages, texts);
   const unsent = body.planned.map((m, i) => [m, i] as const).filter(([m]) => !record.enqueued[m]);
   let states: SendState[];
   try {
@@ -99,7 +99,7 @@ export async function publish(request: PublishRequest, services: PublishServices
       budget.signal,
     );
   } catch (error) {
-    await release(services.records, key, { ...record, leaseUntil: 0, version: record.version + 1 }, record.version);
+    await leave(services.records, key, { ...record, leaseUntil: 0, version: record.version + 1 }, record.version);
     throw error;
   }
   const enqueued = [...record.enqueued];
@@ -107,18 +107,24 @@ export async function publish(request: PublishRequest, services: PublishServices
     if (states[j] === 'enqueued') enqueued[m] = true;
   });
   if (enqueued.some((done) => !done)) {
-    const pending = body.planned.flatMap((m, i) => (enqueued[m] ? [] : body.messages[i]!.chunks.flatMap((chunk) => chunk.positions)));
-    const left = {
-      ...record,
-      enqueued,
-      pendingFingerprint: fingerprintOf(pending.map((p) => request.events[p]!)),
-      leaseUntil: 0,
-      version: record.version + 1,
+    // Every 503 names a set this request keeps accepting as a body; each one is smaller than the last.
+    const missing = body.planned.flatMap((m, i) => (enqueued[m] ? [] : [[m, i] as const]));
+    const named = {
+      fingerprint: fingerprintOf(
+        missing.flatMap(([, i]) => body.messages[i]!.chunks.flatMap((c) => c.positions)).map((p) => request.events[p]!),
+      ),
+      messages: missing.map(([m]) => m),
     };
-    await release(services.records, key, left, record.version);
+    const sets = [...record.named.filter((set) => set.fingerprint !== named.fingerprint), named].slice(-maxNamedSets);
+    const remembered = await leave(
+      services.records,
+      key,
+      { ...record, enqueued, named: sets, leaseUntil: 0, version: record.version + 1 },
+      record.version,
+    );
     const stateOf = new Map(unsent.map(([m], j) => [m, states[j]!]));
     const bodyStates = body.planned.map((m) => stateOf.get(m) ?? 'enqueued');
-    throw notEnqueuedError(request.events, body.messages, bodyStates, record.requestId, true);
+    throw notEnqueuedError(request.events, body.messages, bodyStates, record.requestId, remembered ? 'named-or-whole' : 'whole');
   }
   const result = await answer(request, body, services, budget);
   const stored: StoredAnswer = {
@@ -127,17 +133,21 @@ export async function publish(request: PublishRequest, services: PublishServices
     accepted: result.accepted,
     ...(result.events ? { outcomes: result.events.map((e) => e.outcome[0]).join('') } : {}),
   };
-  await release(services.records, key, { ...record, enqueued, answer: stored, leaseUntil: 0, version: record.version + 1 }, record.version);
+  await leave(services.records, key, { ...record, enqueued, answer: stored, leaseUntil: 0, version: record.version + 1 }, record.version);
   return { ...result, replayed: false };
 }
 
 /**
- * Leaves the record for the next attempt. Best effort: if this write is lost (the lease ran out and
- * another attempt took over, or the store failed), the next attempt re-sends messages already in the
- * queue, which their chunk ids make harmless.
+ * Leaves the record for the next attempt, trying a few times. It may still be lost (the lease ran
+ * out and another attempt took over, or the store keeps failing): the next attempt then re-sends
+ * messages already in the queue, which their chunk ids make harmless. Says whether it was written.
  */
-async function release(records: RequestRecordStore, key: string, record: RequestRecord, version: number): Promise<void> {
-  await records.replace(key, record, version).catch(() => false);
+async function leave(records: RequestRecordStore, key: string, record: RequestRecord, version: number): Promise<boolean> {
+  try {
+    return await withRetries(() => records.replace(key, record, version), { attempts: 3, retryable: () => true });
+  } catch {
+    return false;
+  }
 }
 
 /** Every message of the plan, its events at their request positions. */
@@ -147,23 +157,25 @@ const wholeBody = (requestId: string, plan: MessagePlan[], texts: string[]): Bod
   messages: messagesOfPlan(requestId, plan, texts),
 });
 
-/** The messages not known to be enqueued, filled in order with the events of a body that holds exactly theirs. */
-function pendingBody(requestId: string, plan: MessagePlan[], texts: string[], enqueued: boolean[]): BodyMessages {
-  let first = 0;
+/**
+ * The messages of a body: the whole plan, or a set a 503 named, filled in order with the body's
+ * events (a named set's body holds exactly their events, at positions of its own).
+ */
+function bodyOf(record: RequestRecord, messages: number[], texts: string[]): BodyMessages {
+  if (messages.length === record.plan.length) return wholeBody(record.requestId, record.plan, texts);
+  const firsts: number[] = [];
+  record.plan.reduce((first, message) => {
+    firsts.push(first);
+    return first + eventsIn(message);
+  }, 0);
   let position = 0;
-  const planned: number[] = [];
-  const messages: PackedMessage[] = [];
-  plan.forEach((message, m) => {
-    const count = eventsIn(message);
-    if (!enqueued[m]) {
-      const positions = Array.from({ length: count }, (_, i) => position + i);
-      messages.push(encodeMessage(requestId, message, first, texts, positions));
-      planned.push(m);
-      position += count;
-    }
-    first += count;
+  const packed = messages.map((m) => {
+    const count = eventsIn(record.plan[m]!);
+    const positions = Array.from({ length: count }, (_, i) => position + i);
+    position += count;
+    return encodeMessage(record.requestId, record.plan[m]!, firsts[m]!, texts, positions);
   });
-  return { requestId, planned, messages };
+  return { requestId: record.requestId, planned: messages, messages: packed };
 }
 
 async function answer(
@@ -180,16 +192,15 @@ async function answer(
     services.outcomes,
     { waitMs: Math.min(request.wait.seconds * 1000, budget.waitLimitMs), signal: budget.signal },
   );
-  const events = withOutcomes(request.events, outcomes);
+  const events = withOutcomes(outcomes);
   return { ...accepted, status: events.some((e) => e.outcome === 'pending') ? 'accepted' : 'applied', events };
 }
 
-const withOutcomes = (events: LogEvent[], outcomes: EventOutcome[]) =>
-  events.map((event, index) => ({ index, topic: event.topic, event_id: event.event_id, outcome: outcomes[index]! }));
+const withOutcomes = (outcomes: EventOutcome[]) => outcomes.map((outcome, index) => ({ index, outcome }));
 
 const outcomeOfLetter: Record<string, EventOutcome> = { s: 'stored', d: 'duplicate', p: 'pending' };
 
-function replayOf(stored: StoredAnswer, requestId: string, events: LogEvent[]): PublishResult {
+function replayOf(stored: StoredAnswer, requestId: string): PublishResult {
   return {
     status: stored.status,
     accepted: stored.accepted,
@@ -197,10 +208,7 @@ function replayOf(stored: StoredAnswer, requestId: string, events: LogEvent[]): 
     ...(stored.outcomes === undefined
       ? {}
       : {
-          events: withOutcomes(
-            events,
-            [...stored.outcomes].map((letter) => outcomeOfLetter[letter]!),
-          ),
+          events: withOutcomes([...stored.outcomes].map((letter) => outcomeOfLetter[letter]!)),
         }),
   };
 }

@@ -19,8 +19,12 @@ export interface RequestRecord {
   plan: MessagePlan[];
   /** One flag per message of the plan: known to be in the queue. */
   enqueued: boolean[];
-  /** The fingerprint of the events of the messages not known to be enqueued, in order: what a 503 named. */
-  pendingFingerprint?: string;
+  /**
+   * What each 503 of this request named: the messages then not known to be enqueued, and the
+   * fingerprint of their events in order. A retry of any of these bodies belongs to the request,
+   * even one whose answer the client never saw a later 503 for. The most recent few are kept.
+   */
+  named: NamedEvents[];
   /** Until then (epoch ms) an attempt holds the request; a request left open by a dead attempt is free after it. */
   leaseUntil: number;
   /** Set once every message is enqueued: the answer, for replays. */
@@ -28,6 +32,15 @@ export interface RequestRecord {
   /** Bumped by every write, so that two attempts never both think they hold the request. */
   version: number;
 }
+
+export interface NamedEvents {
+  fingerprint: string;
+  /** Indexes into the plan. */
+  messages: number[];
+}
+
+/** Named sets kept per request: each 503 names fewer messages than the one before, so a client retries one of the last few. */
+export const maxNamedSets = 16;
 
 /** An answer as kept for replays: its events' outcomes as one letter each (s stored, d duplicate, p pending), not their names. */
 export interface StoredAnswer {
@@ -50,8 +63,17 @@ export interface RequestRecordStore {
 export type Claim =
   /** The request is done: answer as before. */
   | { kind: 'replay'; answer: StoredAnswer; requestId: string }
-  /** This attempt holds the request and sends what is not known to be enqueued. */
-  | { kind: 'send'; record: RequestRecord; body: 'whole' | 'pending' };
+  /** This attempt holds the request and sends what of `messages` (the body's: all of the plan, or a named set) is not known to be enqueued. */
+  | { kind: 'send'; record: RequestRecord; messages: number[] };
+
+const eventsOf = (record: RequestRecord, messages: number[]) =>
+  messages.reduce((sum, m) => sum + record.plan[m]!.chunks.reduce((a, b) => a + b, 0), 0);
+
+/** The messages a body stands for, if it is the whole request or one of the sets a 503 named. */
+function messagesOf(record: RequestRecord, fingerprint: string): number[] | undefined {
+  if (fingerprint === record.fingerprint) return record.plan.map((_, m) => m);
+  return record.named.find((set) => set.fingerprint === fingerprint)?.messages;
+}
 
 const reused = () =>
   new IdempotencyKeyReusedError(
@@ -78,23 +100,25 @@ export async function claimRequest(
   signal?: AbortSignal,
 ): Promise<Claim> {
   for (let attempt = 0; attempt < 4; attempt++) {
-    if (await store.create(key, fresh, signal)) return { kind: 'send', record: fresh, body: 'whole' };
+    if (await store.create(key, fresh, signal)) return { kind: 'send', record: fresh, messages: fresh.plan.map((_, m) => m) };
     const existing = await store.read(key, signal);
     if (!existing) continue;
+    const messages = messagesOf(existing, fingerprint);
     if (existing.answer) {
       if (fingerprint === existing.answer.fingerprint) return { kind: 'replay', answer: existing.answer, requestId: existing.requestId };
-      if (fingerprint === existing.fingerprint) {
-        // Completed by a retry of the named events: the whole body is answered as accepted, every event enqueued.
-        const accepted = existing.plan.reduce((sum, message) => sum + message.chunks.reduce((a, b) => a + b, 0), 0);
-        return { kind: 'replay', answer: { fingerprint, status: 'accepted', accepted }, requestId: existing.requestId };
-      }
+      // Another body of the same request (the whole of it, or a set a 503 named): every event is enqueued.
+      if (messages)
+        return {
+          kind: 'replay',
+          answer: { fingerprint, status: 'accepted', accepted: eventsOf(existing, messages) },
+          requestId: existing.requestId,
+        };
       throw reused();
     }
-    const body = fingerprint === existing.fingerprint ? 'whole' : fingerprint === existing.pendingFingerprint ? 'pending' : undefined;
-    if (body === undefined) throw reused();
+    if (messages === undefined) throw reused();
     if (existing.leaseUntil > now) throw inProgress();
     const held = { ...existing, leaseUntil: fresh.leaseUntil, version: existing.version + 1 };
-    if (await store.replace(key, held, existing.version, signal)) return { kind: 'send', record: held, body };
+    if (await store.replace(key, held, existing.version, signal)) return { kind: 'send', record: held, messages };
   }
   throw inProgress();
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { QueueDepth, Stats } from './api-schemas.ts';
 import { type Counts, toCountsBody } from './counts.ts';
 import { InvalidQueryError } from './errors.ts';
+import { nameParameter as topicName } from './event.ts';
 import { limits } from './limits.ts';
 
 export interface Totals {
@@ -28,11 +29,7 @@ export interface CounterStore {
 
 export const statsQuerySchema = z.strictObject(
   {
-    topic: z
-      .string()
-      .min(1)
-      .refine((s) => s.length <= limits.maxFieldChars, `must be at most ${limits.maxFieldChars} characters`)
-      .optional(),
+    topic: topicName.optional(),
     topics_limit: z
       .string()
       .regex(/^\d{1,4}$/, `must be a whole number from 0 to ${limits.maxTopicsPerStatsPage}`)
@@ -57,7 +54,7 @@ export function parseStatsQuery(params: Record<string, string | undefined> | nul
   throw new InvalidQueryError('invalid query parameters', details);
 }
 
-const positionSchema = z.object({ partition: z.number().int().min(0), topic: z.string() });
+const positionSchema = z.object({ partition: z.number().int().min(0).max(1_000_000), topic: topicName });
 
 const encodePosition = (position: TopicPosition) => Buffer.from(JSON.stringify(position)).toString('base64url');
 

@@ -39,7 +39,7 @@ export const handler = httpHandler(['POST'], async (event, { signal, context }) 
   const { replayed, ...body } = result;
   const headers: Record<string, string> = {
     ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}),
-    ...(request.wait?.from === 'prefer' ? { 'Preference-Applied': `wait=${request.wait.seconds}` } : {}),
+    ...(request.wait?.from === 'prefer' && !replayed ? { 'Preference-Applied': `wait=${request.wait.seconds}` } : {}),
   };
   return reply(body.status === 'applied' ? 200 : 202, body, headers, { accepted: body.accepted, replayed });
 });

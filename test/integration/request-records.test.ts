@@ -16,7 +16,7 @@ const record = (version: number, leaseUntil = 0): RequestRecord => ({
   fingerprint: 'f',
   plan: Array.from({ length: 5000 }, () => ({ chunks: [1] })),
   enqueued: Array.from({ length: 5000 }, (_, i) => i % 2 === 0),
-  pendingFingerprint: 'p',
+  named: [{ fingerprint: 'p', messages: Array.from({ length: 2500 }, (_, i) => 2 * i + 1) }],
   leaseUntil,
   version,
 });

@@ -162,3 +162,24 @@ describe('mergeLanes', () => {
     expect(seen).toEqual(expected);
   });
 });
+
+describe('cursors a client forged', () => {
+  const forged = (k: unknown, query: Record<string, string> = {}) => {
+    const filters = parseEventsQuery(query);
+    const f = JSON.parse(Buffer.from(readPageCursor(filters), 'base64url').toString()).f;
+    return Buffer.from(JSON.stringify({ f, k })).toString('base64url');
+  };
+  let firstCursor = '';
+  const readPageCursor = (_filters: unknown) => firstCursor;
+
+  it.each([['0\ud800'], [''], ['x'.repeat(1400)], ['2026-11-22T10:00:00.000000000Z#short'], [42]])(
+    'refuses a cursor whose key is %j with 400, before any query',
+    async (k) => {
+      const store = new MemoryEventStore(all);
+      const page = await readEventsPage(parseEventsQuery({ limit: '1' }), store);
+      firstCursor = page.next_cursor!;
+      expect(() => parseEventsQuery({ limit: '1', cursor: forged(k) })).not.toThrow();
+      await expect(readEventsPage(parseEventsQuery({ limit: '1', cursor: forged(k) }), store)).rejects.toBeInstanceOf(InvalidQueryError);
+    },
+  );
+});

@@ -73,4 +73,22 @@ describe('the production template', () => {
       'ApiGatewayMethodProxyVarAny',
     ]);
   });
+
+  it('keeps load from starving the pipeline: process holds concurrency, publish has a ceiling, open routes have their own throttles', () => {
+    const fn = (name: string) =>
+      ofType('AWS::Lambda::Function').find(([, f]) => f.Properties.FunctionName.endsWith(`-${name}`))![1].Properties;
+    const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]![1].Properties;
+    expect(fn('process').ReservedConcurrentExecutions).toBeGreaterThanOrEqual(mapping.ScalingConfig.MaximumConcurrency);
+    expect(fn('publish').ReservedConcurrentExecutions).toBeGreaterThan(0);
+    // AWS refuses reservations that leave fewer than 100 of the default 1,000 unreserved.
+    expect(fn('process').ReservedConcurrentExecutions + fn('publish').ReservedConcurrentExecutions).toBeLessThanOrEqual(900);
+    const settings = ofType('AWS::ApiGateway::Stage')[0]![1].Properties.MethodSettings as Array<Record<string, unknown>>;
+    for (const path of ['/~1health', '/', '/~1openapi.json', '/~1{proxy+}']) {
+      const setting = settings.find((s) => s.ResourcePath === path && s.HttpMethod === 'ANY');
+      expect(Number(setting?.ThrottlingRateLimit), path).toBeGreaterThan(0);
+      expect(Number(setting?.ThrottlingBurstLimit), path).toBeGreaterThan(0);
+    }
+    const failure = ofType('AWS::ApiGateway::GatewayResponse').find(([, r]) => r.Properties.ResponseType === 'INTEGRATION_FAILURE')![1];
+    expect(failure.Properties).toMatchObject({ StatusCode: '503', ResponseParameters: { 'gatewayresponse.header.Retry-After': "'1'" } });
+  });
 });

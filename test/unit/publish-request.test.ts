@@ -223,14 +223,39 @@ describe('timestamps, kept to the digit', () => {
   });
 });
 
-describe('names', () => {
-  it.each([' ', '\t', '\u3000', ' \u00a0 ', '\u200b', '\ufeff'])('refuses a blank topic, event_id or source (%j)', (blank) => {
-    for (const field of ['topic', 'event_id', 'source']) {
-      const error = rejection(makeEvent({ [field]: blank }));
-      expect(error.status, field).toBe(422);
-      expect(error.details[0]).toMatchObject({ path: `events[0].${field}` });
-    }
+describe('answers that stay small whatever the body', () => {
+  it('refuses with 413, before walking it, an event of millions of tiny values', () => {
+    const zeros = `{"topic":"t","event_id":"e","timestamp":"2026-11-22T10:00:00Z","source":"s","payload":{"a":[${'0,'.repeat(2_500_000)}0]}}`;
+    const started = performance.now();
+    const heapBefore = process.memoryUsage().heapUsed;
+    expect(rejection(zeros).status).toBe(413);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(150 * 1024 * 1024);
   });
+
+  it('lists at most 100 problems, however many the body has, and says how many there were', () => {
+    const fields = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`extra${i}`, 0]));
+    const error = rejection(Array.from({ length: limits.maxEventsPerRequest }, () => ({ ...makeEvent(), ...fields })));
+    expect(error.status).toBe(422);
+    expect(error.details).toHaveLength(limits.maxErrorDetails);
+    expect(error.message).toMatch(/the first 100 of 100000 problems/);
+    // And one event with more unknown fields than fit its size: 413, one detail.
+    const wide = rejection({ ...makeEvent(), ...Object.fromEntries(Array.from({ length: 72_000 }, (_, i) => [String(i), 0])) });
+    expect([wide.status, wide.details.length]).toEqual([413, 1]);
+  });
+});
+
+describe('names', () => {
+  it.each([' ', '\t', '\u3000', ' \u00a0 ', '\u200b', '\ufeff', '\u3164', '\u2800', '\u034f', '\ufe0f', '\u00ad'])(
+    'refuses a blank topic, event_id or source (%j)',
+    (blank) => {
+      for (const field of ['topic', 'event_id', 'source']) {
+        const error = rejection(makeEvent({ [field]: blank }));
+        expect(error.status, field).toBe(422);
+        expect(error.details[0]).toMatchObject({ path: `events[0].${field}` });
+      }
+    },
+  );
 
   it('keeps names at the limit in the astral planes, and with a noncharacter', () => {
     const astral = '𝄞'.repeat(limits.maxFieldChars / 2);

@@ -93,6 +93,7 @@ describe('publish with an Idempotency-Key', () => {
       fingerprint,
       plan: [{ chunks: [1] }],
       enqueued: [false],
+      named: [],
       leaseUntil: Date.now() + 60_000,
       version: 0,
     });
@@ -196,6 +197,51 @@ describe('a retry after 503 not_enqueued', () => {
     },
   );
 
+  it('takes back any set an earlier 503 named, even after a later 503 the client never saw', async () => {
+    // Messages of 1 event; the first attempt loses e2..e5, the retry of those loses e4 and e5 and its answer is lost.
+    const failing = { set: new Set(['/2-', '/3-', '/4-', '/5-']) };
+    const { services, ledger } = pipeline({
+      fail: (message) => ([...failing.set].some((p) => message.chunks[0]!.id.includes(p)) ? 'not-enqueued' : undefined),
+    });
+    const one = { ...services, packing: { eventsPerMessage: 1, eventsPerTransaction: 1 } };
+    const body = many(6);
+    const first = await refusal(publish({ events: body, caller: 'k', idempotencyKey: 'twice' }, one, budget));
+    const named = first.details.map((d) => body[d.index!]!);
+    failing.set = new Set(['/4-', '/5-']);
+    await refusal(publish({ events: named, caller: 'k', idempotencyKey: 'twice' }, one, budget));
+    failing.set.clear();
+    // The client only saw the first 503: it re-sends what that one named.
+    expect((await publish({ events: named, caller: 'k', idempotencyKey: 'twice' }, one, budget)).replayed).toBe(false);
+    expect(ledger.totals).toEqual({ received: 6, unique: 6, duplicates: 0 });
+    // Every body of the request now replays, counting nothing more.
+    for (const again of [body, named, named.slice(2)]) {
+      expect((await publish({ events: again, caller: 'k', idempotencyKey: 'twice' }, one, budget)).replayed).toBe(true);
+    }
+    expect(ledger.totals.received).toBe(6);
+  });
+
+  it('says to re-send the whole body when the named set could not be recorded, and that retry ends exact', async () => {
+    const refusing = { on: true };
+    const { services, ledger, records } = pipeline({ fail: refusingMiddle('unknown', refusing) });
+    const failingWrites = {
+      ...records,
+      replace: async () => Promise.reject(new Error('store unavailable')),
+      read: records.read.bind(records),
+      create: records.create.bind(records),
+    };
+    const body = many(300);
+    const error = await refusal(
+      publish({ events: body, caller: 'k', idempotencyKey: 'unrecorded' }, { ...services, records: failingWrites }, budget),
+    );
+    expect(error.message).toMatch(/re-send the whole body/);
+    expect(error.message).not.toMatch(/exactly these events/);
+    refusing.on = false;
+    // The record still holds the attempt's lease until the function's timeout: after it, the whole body completes the request.
+    const later = { ...services, now: () => Date.now() + budget.leaseMs + 1 };
+    await publish({ events: body, caller: 'k', idempotencyKey: 'unrecorded' }, later, budget);
+    expect(ledger.totals).toEqual({ received: 300, unique: 300, duplicates: 0 });
+  });
+
   it('refuses another body under a key whose request is unfinished', async () => {
     const refusing = { on: true };
     const { services } = pipeline({ fail: refusingMiddle('not-enqueued', refusing) });
@@ -242,10 +288,10 @@ describe('publish with a wait', () => {
       budget,
     );
     expect(result.status).toBe('applied');
-    expect(result.events!.map((e) => [e.index, e.event_id, e.outcome])).toEqual([
-      [0, 'new', 'stored'],
-      [1, 'old', 'duplicate'],
-      [2, 'new', 'duplicate'],
+    expect(result.events!.map((e) => [e.index, e.outcome])).toEqual([
+      [0, 'stored'],
+      [1, 'duplicate'],
+      [2, 'duplicate'],
     ]);
   });
 

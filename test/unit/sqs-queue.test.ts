@@ -64,9 +64,9 @@ describe('SqsEventQueue', () => {
     };
     const error = await publish({ events, caller: 'k' }, services, { waitLimitMs: 0, leaseMs: 1000 }).catch((e) => e);
     expect(error).toBeInstanceOf(NotEnqueuedError);
-    expect(error.details.map((d: { event_id: string; enqueued: string }) => [d.event_id, d.enqueued])).toEqual([
-      ['a', 'no'],
-      ['b', 'no'],
+    expect(error.details.map((d: { index: number; enqueued: string }) => [d.index, d.enqueued])).toEqual([
+      [0, 'no'],
+      [1, 'no'],
     ]);
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(3);
     expect(toErrorReply(error)).toMatchObject({

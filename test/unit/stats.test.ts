@@ -84,6 +84,18 @@ describe('readStats', () => {
       InvalidQueryError,
     );
   });
+
+  it.each([
+    { partition: 0, topic: '' },
+    { partition: 0, topic: '\ud800' },
+    { partition: 0, topic: 'x'.repeat(257) },
+    { partition: -1, topic: 'a' },
+    { partition: 1e12, topic: 'a' },
+  ])('refuses a forged topics_cursor %j with 400, before any query reaches the table', async (position) => {
+    const store = new ListCounters([]);
+    const cursor = Buffer.from(JSON.stringify(position)).toString('base64url');
+    await expect(readStats(parseStatsQuery({ topics_cursor: cursor }), sources(store))).rejects.toBeInstanceOf(InvalidQueryError);
+  });
 });
 
 describe('rememberSuccess', () => {
