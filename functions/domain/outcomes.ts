@@ -1,3 +1,4 @@
+import { timeoutSignal } from '../shared/deadline.ts';
 import { withRetries } from '../shared/retry.ts';
 import type { PackedMessage } from './envelope.ts';
 
@@ -25,7 +26,7 @@ export async function awaitOutcomes(
 ): Promise<EventOutcome[]> {
   const found = new Map<string, string>();
   const wanted = chunks.map((chunk) => chunk.id);
-  const signal = AbortSignal.any([AbortSignal.timeout(options.waitMs), ...(options.signal ? [options.signal] : [])]);
+  const signal = AbortSignal.any([timeoutSignal(options.waitMs), ...(options.signal ? [options.signal] : [])]);
   try {
     await withRetries(
       async () => {
