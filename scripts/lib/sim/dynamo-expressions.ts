@@ -42,7 +42,7 @@ const attributeOf = (token: Token, expression: Expression): string => {
   throw new Error(`expected an attribute, got ${token.text}`);
 };
 
-const valueOf = (token: Token, expression: Expression): unknown => {
+const expressionValue = (token: Token, expression: Expression): unknown => {
   if (!expression.values || !(token.text in expression.values)) throw new Error(`expression value ${token.text} is not defined`);
   return expression.values[token.text];
 };
@@ -80,14 +80,14 @@ export function evaluate(text: string, item: Item | undefined, expression: Expre
     const left = item?.[attributeOf(first, expression)];
     const op = next();
     if (op.kind === 'word' && op.text === 'BETWEEN') {
-      const low = valueOf(next(), expression);
+      const low = expressionValue(next(), expression);
       if (next().text !== 'AND') throw new Error('BETWEEN needs AND');
-      const high = valueOf(next(), expression);
+      const high = expressionValue(next(), expression);
       return left !== undefined && compare(left, low) >= 0 && compare(left, high) <= 0;
     }
     if (op.kind !== 'op') throw new Error(`expected a comparison in ${text}`);
     const right = next();
-    return comparison(left, op.text, right.kind === 'value' ? valueOf(right, expression) : item?.[attributeOf(right, expression)]);
+    return comparison(left, op.text, right.kind === 'value' ? expressionValue(right, expression) : item?.[attributeOf(right, expression)]);
   };
   const conjunction = (): boolean => {
     let result = term();
@@ -115,7 +115,7 @@ export function partitionValue(text: string, hashKey: string, expression: Expres
       attributeOf(tokens[i]!, expression) === hashKey &&
       tokens[i + 1]!.text === '='
     ) {
-      return valueOf(tokens[i + 2]!, expression);
+      return expressionValue(tokens[i + 2]!, expression);
     }
   }
   throw new Error(`the key condition ${JSON.stringify(text)} does not name the partition key ${hashKey}`);
@@ -141,9 +141,9 @@ export function update(text: string, item: Item | undefined, key: Item, expressi
     const attribute = attributeOf(tokens[at++]!, expression);
     if (clause === 'SET') {
       if (tokens[at++]?.text !== '=') throw new Error(`SET needs =: ${text}`);
-      result[attribute] = valueOf(tokens[at++]!, expression);
+      result[attribute] = expressionValue(tokens[at++]!, expression);
     } else if (clause === 'ADD') {
-      const amount = valueOf(tokens[at++]!, expression);
+      const amount = expressionValue(tokens[at++]!, expression);
       if (typeof amount !== 'number') throw new Error('ADD takes numbers here');
       result[attribute] = (typeof result[attribute] === 'number' ? (result[attribute] as number) : 0) + amount;
     } else throw new Error(`update clause not understood: ${text}`);

@@ -24,7 +24,10 @@ interface Table {
   createdAt: Date;
 }
 
-type Command = { constructor: { name: string }; input: Record<string, any> };
+/** A command's input, read loosely: typing it per command would restate the SDK's types for each of the dozen the fake reads. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type Input = Record<string, any>;
+type Command = { constructor: { name: string }; input: Input };
 
 export interface DynamoStats {
   calls: Record<string, number>;
@@ -71,7 +74,7 @@ export class FakeDynamo {
     return result;
   }
 
-  private async act(name: string, input: Record<string, any>, signal?: AbortSignal): Promise<unknown> {
+  private async act(name: string, input: Input, signal?: AbortSignal): Promise<unknown> {
     switch (name) {
       case 'TransactWriteCommand':
         return this.transactWrite(input, signal);
@@ -95,7 +98,7 @@ export class FakeDynamo {
     }
   }
 
-  private write(input: Record<string, any>, next: (existing: Item | undefined) => Item, key: Item): object {
+  private write(input: Input, next: (existing: Item | undefined) => Item, key: Item): object {
     const table = this.table(input.TableName);
     const id = this.keyOf(table, key);
     const existing = table.items.get(id);
@@ -113,11 +116,11 @@ export class FakeDynamo {
    * that finds one of its items held by another is cancelled with TransactionConflict, as DynamoDB
    * cancels it, and writes nothing.
    */
-  private async transactWrite(input: Record<string, any>, signal?: AbortSignal): Promise<object> {
-    const actions: Array<Record<string, any>> = input.TransactItems;
+  private async transactWrite(input: Input, signal?: AbortSignal): Promise<object> {
+    const actions: Array<Input> = input.TransactItems;
     if (actions.length > 100) throw validation('a transaction takes at most 100 actions');
     const targets = actions.map((action) => {
-      const [kind, body] = Object.entries(action)[0]! as [string, Record<string, any>];
+      const [kind, body] = Object.entries(action)[0]! as [string, Input];
       const table = this.table(body.TableName);
       const key = kind === 'Put' ? keyPart(table, body.Item) : body.Key;
       return { kind, body, table, id: `${body.TableName}\u0000${this.keyOf(table, key)}`, key };
@@ -157,7 +160,7 @@ export class FakeDynamo {
     }
   }
 
-  private batchGet(input: Record<string, any>): object {
+  private batchGet(input: Input): object {
     const responses: Record<string, Item[]> = {};
     let keys = 0;
     for (const [name, request] of Object.entries(input.RequestItems as Record<string, { Keys: Item[]; ProjectionExpression?: string }>)) {
@@ -174,7 +177,7 @@ export class FakeDynamo {
     return { Responses: responses, UnprocessedKeys: {} };
   }
 
-  private query(input: Record<string, any>): object {
+  private query(input: Input): object {
     const table = this.table(input.TableName);
     const schema = input.IndexName ? table.schema.indexes?.[input.IndexName] : { hash: table.schema.hash, range: table.schema.range };
     if (!schema) throw validation(`no index ${input.IndexName}`);
@@ -274,7 +277,7 @@ export class FakeDynamo {
 const failsBefore = (fault: Fault) => fault.kind === 'fail-before' || fault.kind === 'throttle' || fault.kind === 'timeout-before';
 const failsAfter = (fault: Fault) => fault.kind === 'fail-after' || fault.kind === 'timeout-after';
 
-const exprOf = (input: Record<string, any>) => ({ names: input.ExpressionAttributeNames, values: input.ExpressionAttributeValues });
+const exprOf = (input: Input) => ({ names: input.ExpressionAttributeNames, values: input.ExpressionAttributeValues });
 
 const keyPart = (table: Table, item: Item): Item => ({
   [table.schema.hash]: item[table.schema.hash],

@@ -16,6 +16,7 @@ export interface QueuedMessage {
 
 const allowed = /^[\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
 
+// biome-ignore lint/suspicious/noExplicitAny: a command's input, read loosely (see fake-dynamo.ts)
 type Command = { constructor: { name: string }; input: Record<string, any> };
 
 export class FakeSqs {
@@ -57,7 +58,7 @@ export class FakeSqs {
     return result;
   }
 
-  private act(name: string, input: Record<string, any>): unknown {
+  private act(name: string, input: Command['input']): unknown {
     if (name === 'GetQueueAttributesCommand') {
       const now = Date.now();
       const queue = String(input.QueueUrl).endsWith('dlq') ? this.deadLetters : this.messages;

@@ -14,6 +14,7 @@ export interface SentEvent {
 
 export interface Answer {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: an answer's JSON, of whichever shape its status and path give
   body: any;
 }
 

@@ -9,7 +9,7 @@ import { FakeSqs } from './fake-sqs.ts';
 import { seededFaults } from './faults.ts';
 import type { Answer, FinalState, Operation, PublishOperation, ReadOperation, SentEvent } from './history.ts';
 import type { EventPlan, Plan, RequestPlan } from './plan.ts';
-import { buildSystem, type HttpRequest, type System, type SystemConfig } from './system.ts';
+import { buildSystem, type HttpRequest, type SystemConfig } from './system.ts';
 
 /**
  * One simulated history: the plan's clients publish and read through idemlog's real code while
@@ -394,7 +394,9 @@ async function run(plan: Plan, random: () => number, clock: Clock): Promise<Simu
   const final: FinalState = {
     events: new Map((outcome?.final.stored ?? []).map((e) => [JSON.stringify([e.topic, e.event_id]), e])),
     totals: { received: totals.received, unique_processed: totals.unique_processed, duplicate_dropped: totals.duplicate_dropped },
-    topics: new Map(outcome?.final.statsPages.flatMap((page) => Object.entries(page.body.topics ?? {}) as Array<[string, any]>) ?? []),
+    topics: new Map(
+      outcome?.final.statsPages.flatMap((page) => Object.entries(page.body.topics ?? {}) as Array<[string, FinalState['totals']]>) ?? [],
+    ),
   };
   const report = check(history, final, { recordLifetimeMs: recordLifetimeSeconds * 1000 });
   report.anomalies.unshift(...anomalies);
