@@ -6,7 +6,7 @@ import { simulate } from '../../scripts/lib/sim/world.ts';
 // The deterministic simulator (scripts/lib/sim): a fixed number of histories from a seed printed
 // here, random on each run unless SIM_SEED is set; `npm run simulate -- --seed S --runs N` searches longer.
 const seed = Number(process.env.SIM_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const runs = Number(process.env.SIM_RUNS ?? 200);
+const runs = Number(process.env.SIM_RUNS ?? 150);
 
 describe(`the simulator, seed ${seed}`, () => {
   it(`finds no history among ${runs} that breaks the promise`, async () => {

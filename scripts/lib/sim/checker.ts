@@ -4,6 +4,7 @@ import type { FinalState, Operation, PublishOperation, ReadOperation, SentEvent 
  * Checks a history against the final state, by rules that follow from the promise and not from the
  * code (it normalises nothing with idemlog's own functions):
  *
+ * 0. No request is answered 500: what a client can send is refused with a 4xx, a passing failure is a 503.
  * 1. Every event of a request answered 2xx is stored, and so is every event a 503 did not name.
  * 2. Nothing is stored that no request carried, except requests refused with 4xx; what is stored
  *    has exactly the content one of those requests carried: the same names, the same instant to
@@ -32,14 +33,15 @@ const isRefused = (op: PublishOperation) => op.answer !== 'unknown' && op.answer
 const notEnqueuedDetails = (op: PublishOperation): Array<{ index: number; enqueued: string }> | undefined =>
   op.answer !== 'unknown' && op.answer.status === 503 && op.answer.body?.error === 'not_enqueued' ? op.answer.body.details : undefined;
 
-/** Canonical JSON (sorted keys), to compare payloads as values. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+/** Canonical JSON (sorted keys), to compare payloads as values; past 100 levels (a bomb no release may store) a marker. */
+export function canonical(value: unknown, depth = 0): string {
+  if (depth > 100) return '"<deeper than 100 levels>"';
+  if (Array.isArray(value)) return `[${value.map((item) => canonical(item, depth + 1)).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const object = value as Record<string, unknown>;
     return `{${Object.keys(object)
       .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical(object[key])}`)
+      .map((key) => `${JSON.stringify(key)}:${canonical(object[key], depth + 1)}`)
       .join(',')}}`;
   }
   return JSON.stringify(value);
@@ -121,12 +123,21 @@ export function bounds(publishes: PublishOperation[], options: CheckOptions): { 
     const counted = ops.filter((op) => !isRefused(op));
     if (counted.length === 0) continue;
     if (counted.some(isSuccess)) addInto(lower, counts(whole.events));
-    // Each time the record may have been forgotten before an attempt, that attempt may count its body again.
     addInto(upper, counts(whole.events));
-    counted.forEach((op, i) => {
-      const previous = i === 0 ? undefined : counted[i - 1]!;
-      if (previous && op.invokedAt - previous.completedAt > options.recordLifetimeMs) addInto(upper, counts(op.events));
-    });
+    // A record is forgotten a lifetime after its last write. Only an answer proves a write: a 2xx
+    // that is not a replay (the request completed) or a 503 not_enqueued (it recorded what it named);
+    // before the first such answer, the earliest attempt is the earliest a write can have been. An
+    // attempt that starts a lifetime after that may find the record gone and, with another packing,
+    // count its body again.
+    let lastWrite = counted[0]!.invokedAt;
+    for (const op of counted.slice(1)) {
+      if (op.invokedAt - lastWrite > options.recordLifetimeMs) addInto(upper, counts(op.events));
+      const proves =
+        op.answer !== 'unknown' &&
+        op.answer.headers?.['idempotent-replayed'] !== 'true' &&
+        (isSuccess(op) || notEnqueuedDetails(op) !== undefined);
+      if (proves) lastWrite = op.invokedAt;
+    }
   }
   return { lower, upper };
 }
@@ -134,10 +145,18 @@ export function bounds(publishes: PublishOperation[], options: CheckOptions): { 
 export function check(history: Operation[], final: FinalState, options: CheckOptions): CheckReport {
   const anomalies: string[] = [];
   const flag = (message: string) => {
-    if (anomalies.length < 50) anomalies.push(message);
+    if (anomalies.length < 50) anomalies.push(message.length > 400 ? `${message.slice(0, 400)}…` : message);
   };
   const publishes = history.filter((op): op is PublishOperation => op.op === 'publish');
   const reads = history.filter((op): op is ReadOperation => op.op === 'events' || op.op === 'stats');
+
+  // 0. No input gives a 500: an error a client caused is a 4xx, a passing failure a 503.
+  for (const op of [...publishes, ...reads]) {
+    const answers = op.op === 'publish' ? (op.answer === 'unknown' ? [] : [op.answer]) : op.pages;
+    for (const answer of answers)
+      if (answer.status === 500 || answer.status === 502)
+        flag(`${op.op} by ${op.client} answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
+  }
 
   // 1. Nothing answered 2xx is lost.
   for (const op of publishes) {

@@ -14,6 +14,8 @@ export interface SentEvent {
 
 export interface Answer {
   status: number;
+  /** The headers that matter to the checker: `idempotent-replayed`. */
+  headers?: Record<string, string>;
   // biome-ignore lint/suspicious/noExplicitAny: an answer's JSON, of whichever shape its status and path give
   body: any;
 }

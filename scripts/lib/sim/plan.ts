@@ -12,6 +12,7 @@ export type Invalid =
   | 'bad-timestamp'
   | 'blank-name'
   | 'too-deep'
+  | 'bomb'
   | 'repeated-key'
   | 'huge-number'
   | 'empty';
@@ -95,6 +96,7 @@ const requestPlan = fc.record(
           'bad-timestamp',
           'blank-name',
           'too-deep',
+          'bomb',
           'repeated-key',
           'huge-number',
           'empty',

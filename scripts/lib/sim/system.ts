@@ -14,6 +14,7 @@ import { publish } from '../../../functions/domain/publish.ts';
 import { parseStatsQuery, readStats } from '../../../functions/domain/stats.ts';
 import { decodePublishRequest } from '../../../functions/edge/publish-http.ts';
 import { toErrorReply } from '../../../functions/shared/http.ts';
+import type { HttpRequest } from './client.ts';
 import type { FakeDynamo } from './fake-dynamo.ts';
 import type { FakeSqs } from './fake-sqs.ts';
 import type { Answer } from './history.ts';
@@ -40,15 +41,6 @@ export const tableSchemas = {
   [tables.ledger]: { hash: 'pk', range: 'sk' },
   [tables.requests]: { hash: 'id' },
 };
-
-export interface HttpRequest {
-  method: 'GET' | 'POST';
-  path: '/publish' | '/events' | '/stats';
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  body?: string;
-  caller: string;
-}
 
 export interface SystemConfig {
   packing: { eventsPerMessage: number; eventsPerTransaction: number };
@@ -94,12 +86,16 @@ export function buildSystem(dynamo: FakeDynamo, sqs: FakeSqs, config: SystemConf
             prefer: request.headers.prefer,
           });
           const remaining = () => config.publishTimeoutMs - (Date.now() - started);
-          const { replayed: _replayed, ...body } = await publish({ ...parsed, caller: request.caller }, services(), {
+          const { replayed, ...body } = await publish({ ...parsed, caller: request.caller }, services(), {
             signal,
             waitLimitMs: remaining() - 2000,
             leaseMs: remaining(),
           });
-          return { status: body.status === 'applied' ? 200 : 202, body };
+          return {
+            status: body.status === 'applied' ? 200 : 202,
+            body,
+            ...(replayed ? { headers: { 'idempotent-replayed': 'true' } } : {}),
+          };
         }
         if (request.path === '/events')
           return { status: 200, body: await readEventsPage(parseEventsQuery(request.query), eventStore, signal) };
