@@ -26,6 +26,8 @@ export interface EventPlan {
   spelling: number;
   /** A payload near the size limit, or nested to the depth limit. */
   heavy: 'none' | 'big' | 'deep';
+  /** A fault marker for the deployed stack's fault injection (the chaos run; the simulator injects its own faults). */
+  fault?: Record<string, unknown>;
 }
 
 export interface RequestPlan {

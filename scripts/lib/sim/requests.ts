@@ -48,7 +48,12 @@ function spell(base: number, nanos: string, spelling: number): string {
 export function eventOf(plan: EventPlan): SentEvent {
   const base = Date.UTC(2026, 10, 22, 10, 0, 0) + plan.topic * 60_000 + plan.id * 1000;
   const nanos = String(123_456_789 + plan.id * 7 + plan.topic).padStart(9, '0');
-  let payload: Record<string, unknown> = { v: plan.variant, n: plan.id, text: awkwardText };
+  let payload: Record<string, unknown> = {
+    v: plan.variant,
+    n: plan.id,
+    text: awkwardText,
+    ...(plan.fault ? { _idemlog_fault: plan.fault } : {}),
+  };
   if (plan.heavy === 'big') payload.blob = 'x'.repeat(150_000);
   if (plan.heavy === 'deep') {
     let deep: Record<string, unknown> = { bottom: true };
@@ -56,8 +61,9 @@ export function eventOf(plan: EventPlan): SentEvent {
     payload = { ...payload, ...deep };
   }
   return {
-    topic: topics[plan.topic]!,
-    event_id: ids[plan.id]!,
+    topic: topics[plan.topic % topics.length]!,
+    // Past the pool (the chaos run's wide id space), plain ids.
+    event_id: ids[plan.id] ?? `e${plan.id}`,
     timestamp: spell(base, nanos, plan.spelling),
     source: `src${plan.variant}`,
     payload,
@@ -102,6 +108,9 @@ export function bodyOf(request: RequestPlan, events: SentEvent[]): { text: strin
         return shaped(events);
     }
   })();
+  // A bomb is recorded by what it is, not by its 20,000 levels (no history could be written otherwise).
+  if (request.invalid === 'bomb' && !without.has('bombs'))
+    return { text, events: events.map((e, i) => (i === 0 ? { ...e, payload: { bomb: '20,000 levels of []' } } : e)) };
   // The events as the body carries them (a release that accepts a body it should refuse stores these).
   let parsed: unknown;
   try {

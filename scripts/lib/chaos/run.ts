@@ -1,0 +1,384 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { seededRandom } from '../random.ts';
+import { redrive } from '../redrive.ts';
+import { type CheckReport, check } from '../sim/checker.ts';
+import { type HttpRequest, runClient } from '../sim/client.ts';
+import type { Answer, FinalState, Operation, ReadOperation } from '../sim/history.ts';
+import type { EventPlan, RequestPlan } from '../sim/plan.ts';
+import { clientOptions, projectRoot } from '../stack.ts';
+import { type ChaosEmulator, chaosEmulator, workersOf } from './emulator.ts';
+
+/**
+ * A checked chaos run against the real stack on its own emulator: clients that behave as the
+ * simulator's do (scripts/lib/sim/client.ts) publish and read over HTTP while a schedule injects
+ * the faults the stack can suffer: fault markers that make the process function crash after its
+ * write or fail before it, report conflicts and run slow transactions, SQS refusing sends; client
+ * connections cut mid-request; throttling past publish's concurrency; the functions' workers
+ * killed with SIGKILL; and the emulator stopped (SIGTERM: it saves its state) and started again.
+ * Every operation is written to a JSON-lines history; at the end the DLQ is redriven, the queue
+ * drains, every topic is walked, and the simulator's checker reads the history against that.
+ */
+export interface ChaosOptions {
+  minutes: number;
+  seed: number;
+  clients: number;
+  port: number;
+  /** Seconds between emulator restarts, and between worker kills. */
+  restartEverySeconds: number;
+  killEverySeconds: number;
+  log: (line: string) => void;
+}
+
+export interface ChaosReport {
+  seed: number;
+  minutes: number;
+  historyFile: string;
+  operations: Record<string, number>;
+  faults: Record<string, number>;
+  events_published: number;
+  events_stored: number;
+  totals: FinalState['totals'];
+  anomalies: string[];
+  summary: CheckReport['summary'];
+}
+
+const recordLifetimeMs = 24 * 3600_000;
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const random = seededRandom(options.seed);
+  const dir = join(projectRoot, '.idemlog', 'chaos');
+  mkdirSync(dir, { recursive: true });
+  const historyFile = join(dir, `history-${new Date().toISOString().replace(/[:.]/g, '-')}-seed${options.seed}.jsonl`);
+  writeFileSync(historyFile, '');
+  const history: Operation[] = [];
+  const record = (op: Operation) => {
+    history.push(op);
+    appendFileSync(historyFile, `${JSON.stringify(op)}\n`);
+  };
+  const faults: Record<string, number> = {};
+  const count = (kind: string, n = 1) => {
+    faults[kind] = (faults[kind] ?? 0) + n;
+  };
+
+  options.log(`chaos: starting its own emulator on port ${options.port} and deploying (fault injection on)`);
+  const emulator = chaosEmulator(options.port);
+  const { stack } = emulator;
+  const started = Date.now();
+  const at = () => Date.now() - started;
+  const deadline = started + options.minutes * 60_000;
+  let restarting = false;
+
+  const http = async (
+    request: HttpRequest,
+    loseAnswer: number,
+  ): Promise<{ answer: Answer | 'unknown'; invokedAt: number; completedAt: number }> => {
+    const invokedAt = at();
+    const query = new URLSearchParams(request.query).toString();
+    const controller = new AbortController();
+    // A cut connection: the client stops listening, the request goes on (or not) on the other side.
+    const cut = random() < loseAnswer ? setTimeout(() => controller.abort(), Math.floor(random() * 3000)) : undefined;
+    const timeout = setTimeout(() => controller.abort(), 40_000);
+    try {
+      const response = await fetch(`${stack.apiUrl}${request.path}${query ? `?${query}` : ''}`, {
+        method: request.method,
+        headers: { 'x-api-key': stack.apiKey, ...request.headers },
+        body: request.body,
+        signal: controller.signal,
+      });
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // an answer the gateway or the emulator wrote: kept as text
+      }
+      const headers = response.headers.get('idempotent-replayed')
+        ? { 'idempotent-replayed': response.headers.get('idempotent-replayed')! }
+        : undefined;
+      if (response.status === 429) count('throttled');
+      return { answer: { status: response.status, body, ...(headers ? { headers } : {}) }, invokedAt, completedAt: at() };
+    } catch {
+      if (cut !== undefined && controller.signal.aborted) count('connection-cut');
+      return { answer: 'unknown', invokedAt, completedAt: at() };
+    } finally {
+      clearTimeout(cut);
+      clearTimeout(timeout);
+    }
+  };
+
+  const walk = async (client: string, query: Record<string, string>, final = false): Promise<ReadOperation> => {
+    const invokedAt = at();
+    const pages: Answer[] = [];
+    let cursor: string | undefined;
+    do {
+      const result = await http(
+        { method: 'GET', path: '/events', query: { ...query, ...(cursor ? { cursor } : {}) }, headers: {}, caller: client },
+        0,
+      );
+      if (result.answer === 'unknown') break;
+      pages.push(result.answer);
+      cursor = result.answer.status === 200 ? (result.answer.body.next_cursor ?? undefined) : undefined;
+    } while (cursor);
+    const read: ReadOperation = { op: 'events', client, invokedAt, completedAt: at(), query, pages, ...(final ? { final } : {}) };
+    record(read);
+    return read;
+  };
+  const readStats = async (client: string) => {
+    const invokedAt = at();
+    const result = await http({ method: 'GET', path: '/stats', query: { topics_limit: '0' }, headers: {}, caller: client }, 0);
+    if (result.answer !== 'unknown')
+      record({ op: 'stats', client, invokedAt, completedAt: at(), query: { topics_limit: '0' }, pages: [result.answer] });
+  };
+
+  // The clients: each sends generated requests until the time is up.
+  const clientLoop = async (c: number) => {
+    let round = 0;
+    while (Date.now() < deadline) {
+      const requests = Array.from({ length: 5 }, () => chaosRequest(random));
+      await runClient(`client${c}`, `caller${c % 2}`, requests, `chaos-${options.seed}-${c}-${round++}`, {
+        http,
+        walk: (client, query) => walk(client, { ...query }),
+        readStats,
+        sleep: (ms) => sleep(ms),
+        random,
+        record,
+      });
+    }
+  };
+
+  // The schedule: worker kills and emulator restarts at random moments.
+  const killer = async () => {
+    while (Date.now() < deadline) {
+      await sleep(options.killEverySeconds * 1000 * (0.5 + random()));
+      const pid = emulator.pid();
+      if (restarting || pid === undefined) continue;
+      for (const fn of ['idemlog-local-process', 'idemlog-local-publish']) {
+        const workers = workersOf(pid, fn);
+        if (workers.length === 0) continue;
+        const victim = workers[Math.floor(random() * workers.length)]!;
+        try {
+          process.kill(victim, 'SIGKILL');
+          count(fn.endsWith('process') ? 'process-worker-killed' : 'publish-worker-killed');
+        } catch {
+          // it had just finished
+        }
+      }
+    }
+  };
+  const restarter = async () => {
+    while (Date.now() < deadline - 30_000) {
+      await sleep(options.restartEverySeconds * 1000 * (0.5 + random()));
+      if (Date.now() > deadline - 30_000) break;
+      restarting = true;
+      options.log(`chaos: ${Math.round(at() / 1000)} s: restarting the emulator`);
+      emulator.stop();
+      await sleep(1000 + Math.floor(random() * 4000));
+      emulator.start();
+      restarting = false;
+      count('emulator-restarted');
+    }
+  };
+  // Bursts past publish's concurrency ceiling: waiting publishes the gateway or the emulator refuses with 429.
+  const burster = async () => {
+    while (Date.now() < deadline) {
+      await sleep(45_000 * (0.5 + random()));
+      if (restarting || Date.now() > deadline) continue;
+      await Promise.all(
+        Array.from({ length: 48 }, async (_, i) => {
+          const event = {
+            topic: 'burst',
+            event_id: `b${at()}-${i}`,
+            timestamp: '2026-11-22T10:00:00Z',
+            source: 'burst',
+            payload: { _idemlog_fault: { mode: 'slow', ms: 1500 } },
+          };
+          const result = await http(
+            {
+              method: 'POST',
+              path: '/publish',
+              query: { wait: '5' },
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(event),
+              caller: 'burst',
+            },
+            0,
+          );
+          record({
+            op: 'publish',
+            client: 'burst',
+            seq: 0,
+            attempt: 1,
+            invokedAt: result.invokedAt,
+            completedAt: result.completedAt,
+            caller: 'burst',
+            wait: 5,
+            events: [event],
+            answer: result.answer,
+          });
+        }),
+      );
+    }
+  };
+  const progress = setInterval(() => {
+    const published = history.reduce((sum, op) => sum + (op.op === 'publish' ? op.events.length : 0), 0);
+    options.log(
+      `chaos: ${Math.round(at() / 1000)} s: ${history.length} operations, ${published} events sent; faults ${JSON.stringify(faults)}`,
+    );
+  }, 60_000);
+  try {
+    await Promise.all([...Array.from({ length: options.clients }, (_, c) => clientLoop(c)), killer(), restarter(), burster()]);
+  } finally {
+    clearInterval(progress);
+  }
+
+  // The end: the emulator up, the DLQ redriven, the queue drained, every topic walked.
+  options.log('chaos: time is up; redriving the DLQ and waiting for the queue to drain');
+  const sqs = new SQSClient({ ...clientOptions(stack), credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const final = await settle(emulator, sqs, http, walk, options.log);
+  count('dlq-redriven', final.redriven);
+  const report = check(history, final.state, { recordLifetimeMs });
+  emulator.remove();
+  // The markers that reached the stack: those of requests it accepted.
+  for (const op of history) {
+    if (op.op !== 'publish' || op.answer === 'unknown' || op.answer.status >= 300) continue;
+    for (const event of op.events) {
+      const marker = (event.payload as { _idemlog_fault?: { mode: string } } | undefined)?._idemlog_fault;
+      if (marker) count(`marker:${marker.mode}`);
+    }
+  }
+  const kinds: Record<string, number> = {};
+  for (const op of history) {
+    const kind = op.op === 'publish' ? `publish:${op.answer === 'unknown' ? 'unknown' : op.answer.status}` : op.op;
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return {
+    seed: options.seed,
+    minutes: options.minutes,
+    historyFile,
+    operations: kinds,
+    faults,
+    events_published: history.reduce((sum, op) => sum + (op.op === 'publish' ? op.events.length : 0), 0),
+    events_stored: final.state.events.size,
+    totals: final.state.totals,
+    anomalies: report.anomalies,
+    summary: report.summary,
+  };
+}
+
+type Walk = (client: string, query: Record<string, string>, final?: boolean) => Promise<ReadOperation>;
+
+async function settle(
+  emulator: ChaosEmulator,
+  sqs: SQSClient,
+  http: (request: HttpRequest, loseAnswer: number) => Promise<{ answer: Answer | 'unknown' }>,
+  walk: Walk,
+  log: (line: string) => void,
+): Promise<{ state: FinalState; redriven: number }> {
+  const { stack } = emulator;
+  const stats = async () => {
+    const { answer } = await http({ method: 'GET', path: '/stats', query: { topics_limit: '0' }, headers: {}, caller: 'final' }, 0);
+    return answer !== 'unknown' && answer.status === 200 ? answer.body : undefined;
+  };
+  let redriven = 0;
+  let previous = '';
+  for (let quiet = 0; quiet < 3; ) {
+    await sleep(5000);
+    const current = await stats();
+    if (!current) continue;
+    if (current.queue.dead_letter > 0) {
+      redriven += (await redrive(sqs, stack)).moved;
+      quiet = 0;
+      continue;
+    }
+    const now = `${current.received}/${current.unique_processed}/${current.queue.visible}/${current.queue.in_flight}`;
+    quiet = current.queue.visible + current.queue.in_flight === 0 && now === previous ? quiet + 1 : 0;
+    previous = now;
+    log(`chaos: draining: ${now}`);
+  }
+  const topics = new Map<string, FinalState['totals']>();
+  let cursor: string | undefined;
+  let totals: FinalState['totals'] | undefined;
+  do {
+    const { answer } = await http(
+      {
+        method: 'GET',
+        path: '/stats',
+        query: { topics_limit: '1000', ...(cursor ? { topics_cursor: cursor } : {}) },
+        headers: {},
+        caller: 'final',
+      },
+      0,
+    );
+    if (answer === 'unknown' || answer.status !== 200) throw new Error(`the final /stats walk failed: ${JSON.stringify(answer)}`);
+    totals ??= {
+      received: answer.body.received,
+      unique_processed: answer.body.unique_processed,
+      duplicate_dropped: answer.body.duplicate_dropped,
+    };
+    for (const [topic, counts] of Object.entries(answer.body.topics)) topics.set(topic, counts as FinalState['totals']);
+    cursor = answer.body.topics_next_cursor ?? undefined;
+  } while (cursor);
+  const events: FinalState['events'] = new Map();
+  for (const topic of topics.keys()) {
+    const read = await walk('final', { topic, limit: '1000' }, true);
+    for (const page of read.pages) {
+      for (const event of page.body.events) events.set(JSON.stringify([event.topic, event.event_id]), event);
+    }
+  }
+  await walk('final', { limit: '1000' }, true);
+  return { state: { events, totals: totals!, topics }, redriven };
+}
+
+/** A request of the chaos run: the simulator's kinds, over a wide id space, some carrying a fault marker. */
+function chaosRequest(random: () => number): RequestPlan {
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const size = random() < 0.3 ? 1 + Math.floor(random() * 200) : 1 + Math.floor(random() * 20);
+  const events: EventPlan[] = Array.from({ length: size }, () => ({
+    topic: Math.floor(random() * 6),
+    // Mostly new identities, a few repeated ones: duplicates within and across requests.
+    id: random() < 0.1 ? Math.floor(random() * 8) : 8 + Math.floor(random() * 2_000_000),
+    variant: random() < 0.05 ? 1 : 0,
+    spelling: Math.floor(random() * 8),
+    heavy: random() < 0.002 ? pick(['big', 'deep'] as const) : 'none',
+  }));
+  // Now and then a fault marker, for the deployed stack's fault injection.
+  if (random() < 0.08) {
+    const fault = pick([
+      { mode: 'crash_after_write', times: 1 + Math.floor(random() * 2) },
+      { mode: 'fail', times: 1 + Math.floor(random() * 2) },
+      { mode: 'conflict', times: 1 + Math.floor(random() * 3) },
+      { mode: 'slow', ms: 200 + Math.floor(random() * 2500) },
+      { mode: 'refuse_enqueue', until: new Date(Date.now() + Math.floor(random() * 3000)).toISOString() },
+    ]);
+    events[Math.floor(random() * events.length)]!.fault = fault;
+  }
+  return {
+    shape: pick(['single', 'array', 'wrapped'] as const),
+    events,
+    keyed: random() < 0.5,
+    wait: random() < 0.3 ? 1 + Math.floor(random() * 8) : 0,
+    ...(random() < 0.05
+      ? {
+          invalid: pick([
+            'malformed-json',
+            'unknown-field',
+            'bad-timestamp',
+            'blank-name',
+            'too-deep',
+            'bomb',
+            'repeated-key',
+            'huge-number',
+            'empty',
+          ] as const),
+        }
+      : {}),
+    afterNotEnqueued: random() < 0.5 ? 'named' : 'whole',
+    loseAnswer: random() < 0.15 ? 0.5 : 0,
+    reuseKey: random() < 0.05,
+    ...(random() < 0.1 ? { read: pick(['topic', 'all', 'range', 'stats'] as const) } : {}),
+    pauseMs: Math.floor(random() * 1500),
+  };
+}
