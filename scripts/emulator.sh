@@ -47,12 +47,13 @@ start() {
     PERSIST_STATE="${PERSIST_STATE:-0}" STATE_DIR="${STATE_DIR:-$IDEMLOG_STATE/emulator-state}" \
     nohup "$VENV/bin/ministack" >"$LOG_FILE" 2>&1 &
   echo $! >"$PID_FILE"
-  for _ in $(seq 1 120); do
+  local wait_seconds="${IDEMLOG_EMULATOR_START_SECONDS:-60}"
+  for _ in $(seq 1 $((2 * wait_seconds))); do
     health_ok && { log "emulator ready"; return; }
     kill -0 "$(cat "$PID_FILE")" 2>/dev/null || die "MiniStack exited during start; see .idemlog/$EMULATOR_ID.log"
     sleep 0.5
   done
-  die "MiniStack did not become healthy within 60 s; see .idemlog/$EMULATOR_ID.log"
+  die "MiniStack did not become healthy within $wait_seconds s; see .idemlog/$EMULATOR_ID.log"
 }
 
 stop() {
@@ -65,7 +66,8 @@ stop() {
   if kill -0 "$pid" 2>/dev/null; then
     # SIGTERM lets MiniStack save its state when PERSIST_STATE=1.
     kill "$pid"
-    for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    # A persisted emulator writes every table as JSON before it exits: the chaos run gives it longer.
+    for _ in $(seq 1 $((4 * ${IDEMLOG_EMULATOR_STOP_SECONDS:-20}))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
     log "emulator stopped"
   fi

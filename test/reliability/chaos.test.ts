@@ -17,19 +17,19 @@ describe(`a checked chaos run, seed ${seed}`, () => {
       [
         'scripts/chaos.ts',
         '--minutes',
-        '2',
+        '1.5',
         '--seed',
         String(seed),
         '--clients',
         '8',
         '--restart-every',
-        '40',
+        '30',
         '--kill-every',
         '10',
         '--json',
         reportFile,
       ],
-      { cwd: projectRoot, encoding: 'utf8', timeout: 420_000 },
+      { cwd: projectRoot, encoding: 'utf8', timeout: 600_000 },
     );
     console.log(`${run.stdout.split('\n').slice(-8).join('\n')}${run.stderr.slice(-2000)}`);
     const report = JSON.parse(readFileSync(reportFile, 'utf8'));
@@ -49,5 +49,5 @@ describe(`a checked chaos run, seed ${seed}`, () => {
     }
     expect(report.events_stored).toBeGreaterThan(1000);
     expect(run.status).toBe(0);
-  }, 480_000);
+  }, 660_000);
 });

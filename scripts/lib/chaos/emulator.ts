@@ -30,9 +30,12 @@ export function chaosEmulator(port: number): ChaosEmulator {
     PERSIST_STATE: '1',
     STATE_DIR: stateDir,
     IDEMLOG_STACK_FILE: stackFile,
+    // Killing it mid-save would lose what DynamoDB and SQS never lose.
+    IDEMLOG_EMULATOR_STOP_SECONDS: '600',
+    IDEMLOG_EMULATOR_START_SECONDS: '600',
   };
   const emulator = (command: 'start' | 'stop') =>
-    execFileSync('bash', ['scripts/emulator.sh', command], { cwd: projectRoot, env, stdio: 'ignore', timeout: 300_000 });
+    execFileSync('bash', ['scripts/emulator.sh', command], { cwd: projectRoot, env, stdio: 'ignore', timeout: 900_000 });
   rmSync(stateDir, { recursive: true, force: true });
   emulator('start');
   const deployed = spawnSync('node', ['scripts/deploy.ts', '--force'], {

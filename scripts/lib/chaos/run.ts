@@ -46,6 +46,7 @@ export interface ChaosReport {
 }
 
 const recordLifetimeMs = 24 * 3600_000;
+const walkPages = 20;
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const random = seededRandom(options.seed);
@@ -70,6 +71,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const at = () => Date.now() - started;
   const deadline = started + options.minutes * 60_000;
   let restarting = false;
+  // What is in flight, for the progress line: a run that does not end says what it waits for.
+  const inFlight = new Map<number, string>();
+  let calls = 0;
 
   const http = async (
     request: HttpRequest,
@@ -78,6 +82,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const invokedAt = at();
     const query = new URLSearchParams(request.query).toString();
     const controller = new AbortController();
+    const call = ++calls;
+    inFlight.set(call, `${request.method} ${request.path}?${query} by ${request.caller} since ${Math.round(invokedAt / 1000)} s`);
     // A cut connection: the client stops listening, the request goes on (or not) on the other side.
     const cut = random() < loseAnswer ? setTimeout(() => controller.abort(), Math.floor(random() * 3000)) : undefined;
     const timeout = setTimeout(() => controller.abort(), 40_000);
@@ -104,6 +110,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (cut !== undefined && controller.signal.aborted) count('connection-cut');
       return { answer: 'unknown', invokedAt, completedAt: at() };
     } finally {
+      inFlight.delete(call);
       clearTimeout(cut);
       clearTimeout(timeout);
     }
@@ -112,6 +119,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const walk = async (client: string, query: Record<string, string>, final = false): Promise<ReadOperation> => {
     const invokedAt = at();
     const pages: Answer[] = [];
+    const cursors = new Set<string>();
     let cursor: string | undefined;
     do {
       const result = await http(
@@ -121,7 +129,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (result.answer === 'unknown') break;
       pages.push(result.answer);
       cursor = result.answer.status === 200 ? (result.answer.body.next_cursor ?? undefined) : undefined;
-    } while (cursor);
+      // A cursor given twice would walk forever: the checker flags it, the walk ends here.
+      if (cursor && cursors.has(cursor)) break;
+      if (cursor) cursors.add(cursor);
+      // A client's walk reads a few pages, as a console does: topics grow to thousands of events,
+      // and a walk of all of them at three a page would outlast the run. The final walks read all.
+    } while (cursor && (final || (pages.length < walkPages && Date.now() < deadline)));
     const read: ReadOperation = { op: 'events', client, invokedAt, completedAt: at(), query, pages, ...(final ? { final } : {}) };
     record(read);
     return read;
@@ -145,6 +158,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         sleep: (ms) => sleep(ms),
         random,
         record,
+        stopped: () => Date.now() >= deadline,
       });
     }
   };
@@ -152,7 +166,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   // The schedule: worker kills and emulator restarts at random moments.
   const killer = async () => {
     while (Date.now() < deadline) {
-      await sleep(options.killEverySeconds * 1000 * (0.5 + random()));
+      await sleepUntil(options.killEverySeconds * 1000 * (0.5 + random()), deadline);
+      if (Date.now() >= deadline) break;
       const pid = emulator.pid();
       if (restarting || pid === undefined) continue;
       for (const fn of ['idemlog-local-process', 'idemlog-local-publish']) {
@@ -170,13 +185,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   const restarter = async () => {
     while (Date.now() < deadline - 30_000) {
-      await sleep(options.restartEverySeconds * 1000 * (0.5 + random()));
+      await sleepUntil(options.restartEverySeconds * 1000 * (0.5 + random()), deadline - 30_000);
       if (Date.now() > deadline - 30_000) break;
       restarting = true;
       options.log(`chaos: ${Math.round(at() / 1000)} s: restarting the emulator`);
+      const stopping = Date.now();
       emulator.stop();
+      const stopped = Date.now();
       await sleep(1000 + Math.floor(random() * 4000));
+      const starting = Date.now();
       emulator.start();
+      options.log(
+        `chaos: ${Math.round(at() / 1000)} s: the emulator saved its state in ${Math.round((stopped - stopping) / 1000)} s and loaded it in ${Math.round((Date.now() - starting) / 1000)} s`,
+      );
       restarting = false;
       count('emulator-restarted');
     }
@@ -184,7 +205,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   // Bursts past publish's concurrency ceiling: waiting publishes the gateway or the emulator refuses with 429.
   const burster = async () => {
     while (Date.now() < deadline) {
-      await sleep(45_000 * (0.5 + random()));
+      await sleepUntil(45_000 * (0.5 + random()), deadline);
       if (restarting || Date.now() > deadline) continue;
       await Promise.all(
         Array.from({ length: 48 }, async (_, i) => {
@@ -224,12 +245,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   const progress = setInterval(() => {
     const published = history.reduce((sum, op) => sum + (op.op === 'publish' ? op.events.length : 0), 0);
+    const oldest = inFlight.values().next().value;
     options.log(
-      `chaos: ${Math.round(at() / 1000)} s: ${history.length} operations, ${published} events sent; faults ${JSON.stringify(faults)}`,
+      `chaos: ${Math.round(at() / 1000)} s: ${history.length} operations, ${published} events sent, ${calls} calls (${inFlight.size} in flight${oldest ? `, oldest ${oldest}` : ''}); faults ${JSON.stringify(faults)}`,
     );
   }, 60_000);
   try {
-    await Promise.all([...Array.from({ length: options.clients }, (_, c) => clientLoop(c)), killer(), restarter(), burster()]);
+    const loops = new Set<string>();
+    const tracked = async (name: string, loop: () => Promise<void>) => {
+      loops.add(name);
+      await loop();
+      loops.delete(name);
+      if (Date.now() >= deadline)
+        options.log(`chaos: ${Math.round(at() / 1000)} s: ${name} done; waiting for ${[...loops].join(', ') || 'nothing'}`);
+    };
+    await Promise.all([
+      ...Array.from({ length: options.clients }, (_, c) => tracked(`client${c}`, () => clientLoop(c))),
+      tracked('killer', killer),
+      tracked('restarter', restarter),
+      tracked('burster', burster),
+    ]);
   } finally {
     clearInterval(progress);
   }
@@ -266,6 +301,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     anomalies: report.anomalies,
     summary: report.summary,
   };
+}
+
+/** Sleeps `ms`, or until `until` if that comes first: the schedule's loops end with the run. */
+function sleepUntil(ms: number, until: number): Promise<void> {
+  return sleep(Math.max(0, Math.min(ms, until - Date.now())));
 }
 
 type Walk = (client: string, query: Record<string, string>, final?: boolean) => Promise<ReadOperation>;

@@ -262,10 +262,16 @@ function checkWalk(read: ReadOperation, final: FinalState, carried: Map<string, 
   const seen = new Set<string>();
   let previous: bigint | undefined;
   let complete = true;
+  const cursors = new Set<string>();
   for (const page of read.pages) {
     if (page.status !== 200) {
       complete = false;
       break;
+    }
+    const next: string | null | undefined = page.body.next_cursor;
+    if (next) {
+      if (cursors.has(next)) flag(`a walk of ${JSON.stringify(read.query)} was given the cursor ${next} twice`);
+      cursors.add(next);
     }
     for (const event of page.body.events as Array<{ topic: string; event_id: string; timestamp: string; source: string }>) {
       const key = JSON.stringify([event.topic, event.event_id]);

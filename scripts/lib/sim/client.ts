@@ -25,6 +25,8 @@ export interface ClientDeps {
   sleep(ms: number): Promise<void>;
   random(): number;
   record(op: Operation): void;
+  /** When it says so, the client sends nothing more (the chaos run's time is up). */
+  stopped?(): boolean;
 }
 
 export async function runClient(
@@ -37,6 +39,7 @@ export async function runClient(
   const { http, sleep, random } = deps;
   const sentBefore: Array<{ key?: string; events: SentEvent[]; request: RequestPlan }> = [];
   for (const [r, request] of requests.entries()) {
+    if (deps.stopped?.()) return;
     await sleep(request.pauseMs);
     const earlier = request.keyOf && r > 0 && !without.has('key-reuse') ? sentBefore[request.keyOf.request % r] : undefined;
     const reused = earlier?.key !== undefined ? earlier : undefined;
@@ -66,7 +69,7 @@ export async function runClient(
       deps.record(op);
       return result.answer;
     };
-    for (let attempt = 1; attempt <= 10; attempt++) {
+    for (let attempt = 1; attempt <= 10 && !(attempt > 1 && deps.stopped?.()); attempt++) {
       const answer = await publish(attempt, body.text, body.events, request.loseAnswer);
       if (answer !== 'unknown' && answer.status < 300) break;
       if (answer !== 'unknown' && answer.status >= 400 && answer.status < 500 && answer.status !== 409 && answer.status !== 429) break;
