@@ -1,3 +1,4 @@
+import { queueSafeJson } from './envelope.ts';
 import { type ErrorDetail, InvalidEventsError, TooLargeError } from './errors.ts';
 import { eventSchema, type LogEvent, unknownFieldMessage } from './event.ts';
 import { limits } from './limits.ts';
@@ -86,4 +87,41 @@ export function validateEvents(items: unknown[]): LogEvent[] {
     );
   }
   return events;
+}
+
+/** The records of a shipper's batch, sorted: those that pass every event rule, and why each other one does not. */
+export interface SortedRecords {
+  events: LogEvent[];
+  rejected: ErrorDetail[];
+}
+
+/**
+ * Checks each candidate alone, for the protocols whose answer can accept the valid records of a
+ * batch and name the others (OTLP's partial success, a bulk answer's items). Every rule of
+ * validateEvents applies, the size as the event travels included.
+ */
+export function sortRecords(items: unknown[]): SortedRecords {
+  const events: LogEvent[] = [];
+  const rejected: ErrorDetail[] = [];
+  items.forEach((item, index) => {
+    const bytes = Buffer.byteLength(JSON.stringify(item) ?? '', 'utf8');
+    if (bytes > limits.maxEventBytes) {
+      rejected.push({ index, message: `record is ${bytes} bytes as an event; the limit is ${limits.maxEventBytes}` });
+      return;
+    }
+    const result = eventSchema.safeParse(item);
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      const field = issue.path.map(String).join('.');
+      rejected.push({ index, ...(field ? { path: field } : {}), message: issue.message });
+      return;
+    }
+    const travelling = Buffer.byteLength(queueSafeJson(result.data), 'utf8');
+    if (travelling > limits.maxEventBytes) {
+      rejected.push({ index, message: `record is ${travelling} bytes as it travels; the limit is ${limits.maxEventBytes}` });
+      return;
+    }
+    events.push(result.data);
+  });
+  return { events, rejected };
 }

@@ -63,15 +63,11 @@ interface BodyMessages {
  * first answer.
  */
 export async function publish(request: PublishRequest, services: PublishServices, budget: PublishBudget): Promise<PublishAnswer> {
-  const texts = encodeEvents(request.events);
   if (request.idempotencyKey === undefined) {
-    const plan = planMessages(request.events, texts, services.packing);
-    const body = wholeBody(randomRequestId(), plan, texts);
-    const states = await services.queue.sendAll(body.messages, budget.signal);
-    if (states.some((state) => state !== 'enqueued'))
-      throw notEnqueuedError(request.events, body.messages, states, body.requestId, 'unkeyed');
+    const body = await enqueueBatch(request.events, services, budget.signal);
     return { ...(await answer(request, body, services, budget)), replayed: false };
   }
+  const texts = encodeEvents(request.events);
 
   const now = services.now ?? Date.now;
   const key = scopedKey(request.caller, request.idempotencyKey);
@@ -176,6 +172,23 @@ function bodyOf(record: RequestRecord, messages: number[], texts: string[]): Bod
     return encodeMessage(record.requestId, record.plan[m]!, firsts[m]!, texts, positions);
   });
   return { requestId: record.requestId, planned: messages, messages: packed };
+}
+
+/**
+ * Enqueues events under a new request id, with no key and no wait: what a shipper's batch needs,
+ * whose records carry event ids that make its retry the same events.
+ */
+export async function enqueueBatch(
+  events: LogEvent[],
+  services: Pick<PublishServices, 'queue' | 'packing'>,
+  signal?: AbortSignal,
+): Promise<BodyMessages> {
+  const texts = encodeEvents(events);
+  const plan = planMessages(events, texts, services.packing);
+  const body = wholeBody(randomRequestId(), plan, texts);
+  const states = await services.queue.sendAll(body.messages, signal);
+  if (states.some((state) => state !== 'enqueued')) throw notEnqueuedError(events, body.messages, states, body.requestId, 'unkeyed');
+  return body;
 }
 
 async function answer(

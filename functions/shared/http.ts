@@ -26,7 +26,7 @@ export interface HttpReply {
   headers?: Record<string, string>;
   /** Fields for the request's access-log line (e.g. how many events were accepted). */
   log?: Record<string, unknown>;
-  /** The body is already text (a page), sent as it is. */
+  /** The body is already text (a page), sent as it is. A Buffer body is sent as bytes. */
   raw?: boolean;
 }
 
@@ -45,11 +45,14 @@ export const reply = (status: number, body: unknown, headers?: Record<string, st
   log,
 });
 
-const toResult = ({ status, body, headers, raw }: HttpReply): APIGatewayProxyResult => ({
-  statusCode: status,
-  headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-  body: raw ? String(body) : JSON.stringify(body),
-});
+const toResult = ({ status, body, headers, raw }: HttpReply): APIGatewayProxyResult =>
+  Buffer.isBuffer(body)
+    ? { statusCode: status, headers: { ...headers }, body: body.toString('base64'), isBase64Encoded: true }
+    : {
+        statusCode: status,
+        headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+        body: raw ? String(body) : JSON.stringify(body),
+      };
 
 export const headerOf = (event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined => {
   const wanted = name.toLowerCase();
@@ -92,8 +95,18 @@ const mappings: Array<[abstract new (...args: never[]) => Error, Mapping]> = [
   [UnavailableError, { status: 503, code: 'unavailable' }],
 ];
 
-/** Turns any error into a response. Errors a client caused say what went wrong; anything else is a generic 500, logged once with its cause. */
-export function toErrorReply(thrown: unknown): HttpReply {
+/** What went wrong, as a status: the one mapping every protocol's answer starts from. */
+export interface Problem {
+  status: number;
+  code: string;
+  message: string;
+  details: unknown[];
+  /** Seconds, for the answers a client should retry. */
+  retryAfter?: number;
+  error: unknown;
+}
+
+export function problemOf(thrown: unknown): Problem {
   // A dependency call cancelled by the request's deadline signal, or one that failed for a passing
   // reason (throttled, timed out, a 5xx) after the SDK's own retries.
   const error = isAbort(thrown)
@@ -104,16 +117,27 @@ export function toErrorReply(thrown: unknown): HttpReply {
   const mapping = mappings.find(([type]) => error instanceof type)?.[1];
   if (!mapping || error instanceof DependencyError) {
     logger.error('request failed', { error: describe(error) });
-    return reply(500, { error: 'internal_error', message: 'an unexpected error occurred; it has been logged', details: [] });
+    return { status: 500, code: 'internal_error', message: 'an unexpected error occurred; it has been logged', details: [], error };
   }
   const failure = error as Error & Partial<DomainError>;
-  const body: Record<string, unknown> = { error: mapping.code, message: failure.message, details: failure.details ?? [] };
-  const headers: Record<string, string> = {};
   if (mapping.status >= 500) logger.warn('request failed', { code: mapping.code, error: describe(error) });
-  if (mapping.status >= 500 || mapping.status === 409) headers['Retry-After'] = '1';
+  return {
+    ...mapping,
+    message: failure.message,
+    details: failure.details ?? [],
+    ...(mapping.status >= 500 || mapping.status === 409 ? { retryAfter: 1 } : {}),
+    error,
+  };
+}
+
+/** Turns any error into a response. Errors a client caused say what went wrong; anything else is a generic 500, logged once with its cause. */
+export function toErrorReply(thrown: unknown): HttpReply {
+  const { status, code, message, details, retryAfter, error } = problemOf(thrown);
+  const body: Record<string, unknown> = { error: code, message, details };
+  const headers: Record<string, string> = retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
   if (error instanceof NotEnqueuedError) Object.assign(body, { accepted: error.accepted, request_id: error.requestId });
   if (error instanceof MethodNotAllowedError) headers.Allow = error.allow.join(', ');
-  return reply(mapping.status, body, headers);
+  return reply(status, body, headers);
 }
 
 const isAbort = (error: unknown) => error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');

@@ -1,5 +1,6 @@
 import { page, scriptHash } from 'console:page';
-import { httpHandler, NotFoundError, reply } from '../shared/http.ts';
+import { elasticInfo } from '../edge/protocols/elastic.ts';
+import { headerOf, httpHandler, NotFoundError, reply } from '../shared/http.ts';
 import { openApiDocument } from '../shared/openapi.ts';
 
 // Built once per container: they depend only on the code.
@@ -12,9 +13,16 @@ const consoleHeaders = {
   'cache-control': 'no-cache',
 };
 
-/** GET / is the console; GET /openapi.json the API's description, generated from the schemas that validate it. */
+/**
+ * GET / is the console, or for a client that asks for JSON and not HTML, the handshake an
+ * Elasticsearch client makes before its first bulk request; GET /openapi.json the API's
+ * description, generated from the schemas that validate it.
+ */
 export const handler = httpHandler(['GET'], async (event) => {
   if (event.resource === '/openapi.json') return reply(200, document, { 'cache-control': 'public, max-age=300' });
+  const accept = headerOf(event, 'accept') ?? '';
+  if (event.resource === '/' && /json/i.test(accept) && !/text\/html/i.test(accept))
+    return reply(200, elasticInfo, { 'x-elastic-product': 'Elasticsearch' });
   if (event.resource === '/') return { status: 200, body: page, headers: consoleHeaders, raw: true };
   throw new NotFoundError(`no page at ${event.path}`);
 });
