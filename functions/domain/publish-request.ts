@@ -89,6 +89,15 @@ export function validateEvents(items: unknown[]): LogEvent[] {
   return events;
 }
 
+/** A record a decoder could not make into an event (e.g. an attribute key sent twice): refused by itself, with this reason. */
+export class RefusedRecord {
+  readonly reason: string;
+
+  constructor(reason: string) {
+    this.reason = reason;
+  }
+}
+
 /** The records of a shipper's batch, sorted: those that pass every event rule, and why each other one does not. */
 export interface SortedRecords {
   events: LogEvent[];
@@ -104,6 +113,10 @@ export function sortRecords(items: unknown[]): SortedRecords {
   const events: LogEvent[] = [];
   const rejected: ErrorDetail[] = [];
   items.forEach((item, index) => {
+    if (item instanceof RefusedRecord) {
+      rejected.push({ index, message: item.reason });
+      return;
+    }
     const bytes = Buffer.byteLength(JSON.stringify(item) ?? '', 'utf8');
     if (bytes > limits.maxEventBytes) {
       rejected.push({ index, message: `record is ${bytes} bytes as an event; the limit is ${limits.maxEventBytes}` });

@@ -18,9 +18,10 @@ const error = (description: string) => ({ description, ...json(errorBodySchema) 
 
 /** What the gateway and the API key add to every operation that needs a key. */
 const keyed = {
-  security: [{ apiKey: [] }],
+  security: [{ apiKey: [] }, { bearer: [] }, { basic: [] }] as Array<Record<string, string[]>>,
   responses: {
-    '403': error('No API key, or not one of this API (invalid_api_key).'),
+    '401': error('No API key in x-api-key or Authorization (unauthorized).'),
+    '403': error('An unknown or disabled key, or a key whose scope does not cover this call (forbidden).'),
     '429': {
       description: 'Over the key’s rate, burst (throttled) or quota (quota_exceeded).',
       headers: z.object({ 'Retry-After': z.string() }),
@@ -33,6 +34,67 @@ const publishBody = z.union([eventSchema, z.array(eventSchema), z.strictObject({
   description: `One event, an array, or {"events": [...]}. At most ${limits.maxEventsPerRequest} events, ${limits.maxBodyBytes} bytes, and ${limits.maxEventBytes} bytes per event. Unknown fields are refused.`,
 });
 
+const bytes = (mediaTypes: string[], description: string) => ({
+  required: true,
+  description,
+  content: Object.fromEntries(mediaTypes.map((type) => [type, { schema: z.string().meta({ format: 'binary' }) }])),
+});
+const text = (description: string) => ({ description, content: { 'text/plain': { schema: z.string() } } });
+const shipperDoc = 'docs/API.md, "Shippers", says how each record becomes an event and which id makes a retry the same event.';
+
+/** The shippers' protocols: their bodies and answers are the protocols' own, described here by media type. */
+function shipperPaths() {
+  const post = (summary: string, mediaTypes: string[], responses: Record<string, unknown>) => ({
+    post: {
+      summary,
+      description: `${shipperDoc} Content-Encoding gzip or deflate is taken; the expanded body is limited to ${limits.maxBodyBytes} bytes.`,
+      ...keyed,
+      requestBody: bytes(mediaTypes, summary),
+      responses: {
+        ...keyed.responses,
+        '413': { description: 'The body (or what it expands to) is over the limit.' },
+        '415': { description: 'A content type the protocol does not define.' },
+        '503': { description: 'Not every record is known to be enqueued: retry the whole request (Retry-After).' },
+        ...responses,
+      },
+    },
+  });
+  const otlpAnswer = {
+    'application/json': { schema: z.looseObject({}) },
+    'application/x-protobuf': { schema: z.string().meta({ format: 'binary' }) },
+  };
+  const bulkAnswer = {
+    description: 'One item per action, in order: created (201), or refused with a reason (400).',
+    ...json(z.looseObject({ took: z.number(), errors: z.boolean(), items: z.array(z.looseObject({})) })),
+  };
+  const hecAnswer = (description: string) => ({ description, ...json(z.object({ text: z.string(), code: z.number() })) });
+  return {
+    '/v1/logs': post('OTLP/HTTP logs (ExportLogsServiceRequest)', ['application/x-protobuf', 'application/json'], {
+      '200': { description: 'Stored; partialSuccess names how many records were refused and why.', content: otlpAnswer },
+      '400': { description: 'Not an ExportLogsServiceRequest (google.rpc.Status).', content: otlpAnswer },
+    }),
+    '/loki/api/v1/push': post('Loki push (snappy-compressed PushRequest, or JSON)', ['application/x-protobuf', 'application/json'], {
+      '204': { description: 'Every entry stored.' },
+      '400': text('Malformed, or some entries refused (the others are stored); the text says which.'),
+    }),
+    '/_bulk': post('Elasticsearch bulk (NDJSON)', ['application/x-ndjson', 'application/json'], { '200': bulkAnswer }),
+    '/{index}/_bulk': {
+      post: {
+        ...post('Elasticsearch bulk into an index (NDJSON)', ['application/x-ndjson', 'application/json'], { '200': bulkAnswer }).post,
+        requestParams: { path: z.object({ index: z.string() }) },
+      },
+    },
+    '/services/collector/event': post('Splunk HTTP Event Collector (JSON events one after another)', ['application/json'], {
+      '200': hecAnswer('{"text":"Success","code":0}'),
+      '400': hecAnswer('Refused whole, with HEC’s code and invalid-event-number.'),
+    }),
+    '/services/collector': post('Splunk HTTP Event Collector (as /services/collector/event)', ['application/json'], {
+      '200': hecAnswer('{"text":"Success","code":0}'),
+      '400': hecAnswer('Refused whole, with HEC’s code and invalid-event-number.'),
+    }),
+  };
+}
+
 /** The OpenAPI 3.1 description of the API, generated from the zod schemas that validate it. */
 export function openApiDocument(serverUrl?: string) {
   return createDocument(
@@ -44,7 +106,13 @@ export function openApiDocument(serverUrl?: string) {
         description: 'A pub-sub log aggregator: each distinct (topic, event_id) is stored once and counted exactly.',
       },
       ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'The API key as the token (also `Splunk <key>` and `ApiKey <key>`).' },
+          basic: { type: 'http', scheme: 'basic', description: 'The API key as the password (or as the user with no password).' },
+        },
+      },
       paths: {
         '/publish': {
           post: {
@@ -117,6 +185,7 @@ export function openApiDocument(serverUrl?: string) {
             },
           },
         },
+        ...shipperPaths(),
         '/health': {
           get: {
             summary: 'Whether the tables and the queue answer',

@@ -21,16 +21,20 @@ describe('API keys', () => {
     ['POST', '/publish'],
     ['GET', '/stats'],
     ['GET', '/events'],
-  ])('%s %s answers 403 in the API’s error shape without a key, or with a wrong one', async (method, path) => {
-    for (const headers of [{}, { 'x-api-key': 'not-a-key-of-this-api-0000' }]) {
-      const { status, body } = await api(path, {
-        method,
-        anonymous: true,
-        headers,
-        body: method === 'POST' ? JSON.stringify(makeEvent()) : undefined,
-      });
-      expect(status).toBe(403);
-      expect(body).toEqual({ error: 'invalid_api_key', message: 'send a valid API key in the x-api-key header', details: [] });
+  ])('%s %s answers 401 without a key and 403 with a wrong one, in the API’s error shape', async (method, path) => {
+    const request = (headers: Record<string, string>) =>
+      api(path, { method, anonymous: true, headers, body: method === 'POST' ? JSON.stringify(makeEvent()) : undefined });
+    const missing = await request({});
+    expect(missing.status).toBe(401);
+    expect(missing.body).toMatchObject({ error: 'unauthorized' });
+    const wrongKeys: Array<Record<string, string>> = [
+      { 'x-api-key': 'not-a-key-of-this-api-0000' },
+      { authorization: 'Bearer not-a-key-of-this-api-0000' },
+    ];
+    for (const headers of wrongKeys) {
+      const wrong = await request(headers);
+      expect(wrong.status).toBe(403);
+      expect(wrong.body).toMatchObject({ error: 'forbidden' });
     }
   });
 

