@@ -375,7 +375,8 @@ async function settle(
 /** A request of the chaos run: the simulator's kinds, over a wide id space, some carrying a fault marker. */
 function chaosRequest(random: () => number): RequestPlan {
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
-  const size = random() < 0.3 ? 1 + Math.floor(random() * 200) : 1 + Math.floor(random() * 20);
+  // Half of them batches as shippers send, the others a few events: the run's events per second are bounded by requests per second.
+  const size = random() < 0.5 ? 1 + Math.floor(random() * 400) : 1 + Math.floor(random() * 20);
   const events: EventPlan[] = Array.from({ length: size }, () => ({
     topic: Math.floor(random() * 6),
     // Mostly new identities, a few repeated ones: duplicates within and across requests.
