@@ -107,6 +107,16 @@ describe('IAM: least privilege per function', () => {
     expect(actions(onTable)).toEqual(['dynamodb:BatchGetItem']);
   });
 
+  it('ingest may only send to its queue; the authorizer may only read the API keys', () => {
+    const ingest = dataStatements(statementsOf('ingest'));
+    expect(actions(ingest)).toEqual(['sqs:SendMessage']);
+    expect(refersTo(ingest[0]!.Resource, 'EventsQueue')).toBe(true);
+    const authorize = dataStatements(statementsOf('authorize'));
+    expect(actions(authorize)).toEqual(['apigateway:GET']);
+    expect(JSON.stringify(authorize[0]!.Resource)).toMatch(/::\/apikeys/);
+    expect(JSON.stringify(authorize[0]!.Resource)).not.toMatch(/restapis|usageplans/);
+  });
+
   it('fallback and site may do nothing but log', () => {
     expect(dataStatements(statementsOf('fallback'))).toEqual([]);
     expect(dataStatements(statementsOf('site'))).toEqual([]);
