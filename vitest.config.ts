@@ -34,6 +34,16 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // Real shippers that are programs of their own (scripts/shipper-tools.sh installs them); `npm run test:shippers`.
+      {
+        test: {
+          name: 'shippers',
+          include: ['test/shippers/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 400_000,
+          hookTimeout: 120_000,
+        },
+      },
       // The fault matrix and the fuzz run: bounded, but minutes long; `npm run test:reliability`.
       {
         test: {
