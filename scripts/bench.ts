@@ -16,6 +16,7 @@ import { soak } from './lib/bench/soak.ts';
 import { bundleSizes, machine } from './lib/bench/system.ts';
 import { parseCli } from './lib/cli.ts';
 import { deployLocal } from './lib/deploy-local.ts';
+import { type Protocol, protocols } from './lib/protocol-requests.ts';
 
 const usage = `usage: npm run bench -- [options]
   --events N          events per run (default 20000)
@@ -28,6 +29,8 @@ const usage = `usage: npm run bench -- [options]
   --idempotency-keys  also run the default configuration once with an Idempotency-Key on every request
   --reuse-emulator    keep the running emulator and its data between runs (default: restart it per run)
   --emulator-ttl      leave DynamoDB TTL on in the emulator (default: off, since its reaper stalls every call; see docs/BENCHMARKS.md)
+  --protocol P        also run the default configuration with the requests in a shipper's protocol
+                      (otlp, loki, elastic, splunk; a comma list, or all), beside the native publish
   --soak N            instead: push N events through the default configuration, reporting every 100,000
   --json              print the report as JSON on stdout`;
 
@@ -40,6 +43,11 @@ const optionsSchema = z.object({
   runs: z.coerce.number().int().min(1).max(20).default(3),
   'only-default': z.boolean().default(false),
   'idempotency-keys': z.boolean().default(false),
+  protocol: z
+    .string()
+    .transform((list) => (list === 'all' ? protocols.filter((p) => p !== 'native') : list.split(',')))
+    .pipe(z.array(z.enum(['otlp', 'loki', 'elastic', 'splunk'])))
+    .default([]),
   'reuse-emulator': z.boolean().default(false),
   'emulator-ttl': z.boolean().default(false),
   soak: z.coerce.number().int().min(1).max(10_000_000).optional(),
@@ -104,6 +112,14 @@ async function runWithIdempotencyKeys() {
   };
 }
 
+/** The default configuration with every request in a shipper's protocol (scripts/lib/protocol-requests.ts). */
+async function runWithProtocol(protocol: Protocol) {
+  const stack = await prepare('default');
+  await warmUp(apiTargetOf(stack), shape, options.concurrency);
+  const figures = await measureRun(stack, configs.default, shape, { concurrency: options.concurrency, protocol });
+  return { exact: figures.exact, events_per_s: figures.events_per_s, publish_p99_ms: figures.publish_p99_ms };
+}
+
 async function main() {
   if (!freshEmulator) log('another emulator answers on the endpoint, or --reuse-emulator: runs share it and its data');
   if (options.soak) {
@@ -115,11 +131,25 @@ async function main() {
   }
   const baselineRuns: RunFigures[] = [];
   const defaultRuns: RunOfDefault[] = [];
+  const protocolRuns: Array<{
+    protocol: Protocol;
+    run: number;
+    exact: boolean;
+    events_per_s: number;
+    publish_p99_ms: number;
+    native_events_per_s: number;
+  }> = [];
   for (let run = 1; run <= options.runs; run++) {
     log(`\n## run ${run} of ${options.runs}`);
     if (!options['only-default']) baselineRuns.push(await runBaseline());
-    defaultRuns.push(await runDefault());
+    const native = await runDefault();
+    defaultRuns.push(native);
+    for (const protocol of options.protocol) {
+      log(`== ${protocol}: the default configuration, every request in ${protocol}`);
+      protocolRuns.push({ protocol, run, ...(await runWithProtocol(protocol)), native_events_per_s: native.figures.events_per_s });
+    }
   }
+  const protocolsSummary = summariseProtocols(protocolRuns);
   const idempotency = options['idempotency-keys'] ? await runWithIdempotencyKeys() : undefined;
   const defaults = configSummary(defaultRuns.map((run) => run.figures));
   const baseline = baselineRuns.length ? configSummary(baselineRuns) : undefined;
@@ -137,6 +167,7 @@ async function main() {
     ...relative,
     targets: targets(defaults, relative),
     idempotency_keys: idempotency,
+    ...(protocolRuns.length ? { protocols: protocolsSummary } : {}),
     bundles: bundleSizes(),
   };
   if (options.json) console.log(JSON.stringify(report, null, 2));
@@ -151,8 +182,45 @@ async function main() {
       idempotency,
       bundles: report.bundles,
     });
-  const exact = defaults.exact && (baseline?.exact ?? true) && (idempotency?.exact ?? true);
+  if (!options.json && protocolRuns.length) {
+    console.log(
+      "\nshippers' protocols (the default configuration, each request in the protocol; ratio to the native publish of the same run)",
+    );
+    for (const [protocol, summary] of Object.entries(protocolsSummary))
+      console.log(
+        `  ${protocol.padEnd(8)} ${summary.events_per_s} events/s (native ${summary.native_events_per_s}), ratio ${summary.ratio_to_native} (runs ${summary.ratios.join(', ')}), publish p99 ${summary.publish_p99_ms} ms, exact ${summary.exact}`,
+      );
+  }
+  const exact = defaults.exact && (baseline?.exact ?? true) && (idempotency?.exact ?? true) && protocolRuns.every((run) => run.exact);
   process.exit(exact ? 0 : 1);
+}
+
+/** Medians per protocol; each run's ratio is to the native publish measured in the same run. */
+function summariseProtocols(
+  runs: Array<{ protocol: Protocol; exact: boolean; events_per_s: number; publish_p99_ms: number; native_events_per_s: number }>,
+) {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)]!;
+  };
+  const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+  const byProtocol = Map.groupBy(runs, (run) => run.protocol);
+  return Object.fromEntries(
+    [...byProtocol].map(([protocol, list]) => {
+      const ratios = list.map((run) => round(run.events_per_s / run.native_events_per_s));
+      return [
+        protocol,
+        {
+          events_per_s: Math.round(median(list.map((run) => run.events_per_s))),
+          native_events_per_s: Math.round(median(list.map((run) => run.native_events_per_s))),
+          ratio_to_native: median(ratios),
+          ratios,
+          publish_p99_ms: Math.round(median(list.map((run) => run.publish_p99_ms))),
+          exact: list.every((run) => run.exact),
+        },
+      ];
+    }),
+  );
 }
 
 main().catch((error: unknown) => {

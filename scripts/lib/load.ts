@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withRetries } from '../../functions/shared/retry.ts';
 import { type ApiTarget, callApi } from './api-client.ts';
+import { type Protocol, protocolRequest } from './protocol-requests.ts';
 import type { WorkloadEvent } from './workload.ts';
 
 export interface LoadOptions {
@@ -12,6 +13,8 @@ export interface LoadOptions {
   maxAttempts?: number;
   /** Send an Idempotency-Key with each request, the same on its retries, so that a retry after an unknown outcome cannot count twice. */
   idempotencyKeys?: boolean;
+  /** Send each request in a shipper's protocol instead of idemlog's own (scripts/lib/protocol-requests.ts). */
+  protocol?: Protocol;
   onProgress?: (eventsDone: number) => void;
 }
 
@@ -72,12 +75,13 @@ export async function runLoad(requests: WorkloadEvent[][], options: LoadOptions)
   const attempt = async (pending: { events: WorkloadEvent[]; key: string }) => {
     result.attempts++;
     const t0 = performance.now();
+    const request = protocolRequest(options.protocol ?? 'native', pending.events);
     let response: Response;
     try {
-      response = await callApi(options.api, '/publish', {
+      response = await callApi(options.api, request.path, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(options.idempotencyKeys ? { 'idempotency-key': pending.key } : {}) },
-        body: JSON.stringify(pending.events),
+        headers: { ...request.headers, ...(options.idempotencyKeys ? { 'idempotency-key': pending.key } : {}) },
+        body: request.body,
       });
     } catch (error) {
       const code = (error as { cause?: { code?: string } }).cause?.code ?? 'network';
@@ -85,12 +89,18 @@ export async function runLoad(requests: WorkloadEvent[][], options: LoadOptions)
       if (code !== 'ECONNREFUSED' && !options.idempotencyKeys) result.ambiguous += pending.events.length;
       throw new TryAgain(code);
     }
-    const body = (await response.json().catch(() => undefined)) as { error?: string; details?: Array<{ index: number }> } | undefined;
+    const text = await response.text().catch(() => '');
+    let body: { error?: string; details?: Array<{ index: number }> } | undefined;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
     result.latenciesMs.push(performance.now() - t0);
-    options.api.inspect?.('POST', '/publish', response.status, body);
+    if (request.path === '/publish') options.api.inspect?.('POST', '/publish', response.status, body);
     count(response.status);
     if (response.headers.get('idempotent-replayed') === 'true') result.replayed++;
-    if (response.status === 202 || response.status === 200) {
+    if (request.took(response.status, body ?? (text === '' ? undefined : text))) {
       result.accepted.push(...pending.events);
       return;
     }

@@ -7,6 +7,7 @@ import { type ApiTarget, apiTargetOf } from '../api-client.ts';
 import { clientsFor, deliveryLogs, handlerLatenciesMs, type InvocationMetrics, invocationMetrics, metricTotal } from '../aws.ts';
 import { expectedFrom, fetchStats, snapshot, topicsOf, waitForConvergence } from '../convergence.ts';
 import { percentile, runLoad } from '../load.ts';
+import type { Protocol } from '../protocol-requests.ts';
 import type { StackInfo } from '../stack.ts';
 import { buildWorkload, type WorkloadEvent, type WorkloadOptions } from '../workload.ts';
 import type { Settings } from './configs.ts';
@@ -67,7 +68,7 @@ export async function measureRun(
   stack: StackInfo,
   settings: Settings,
   shape: Shape,
-  options: { concurrency: number; idempotencyKeys?: boolean },
+  options: { concurrency: number; idempotencyKeys?: boolean; protocol?: Protocol },
 ) {
   const api = apiTargetOf(stack);
   const workload = buildWorkload({ ...shape, runId: randomBytes(4).toString('hex') });
@@ -75,7 +76,12 @@ export async function measureRun(
   const before = await snapshot(api, topicsOf(workload.requests));
   const cpuBefore = cpuByRole();
   const startedAt = Date.now();
-  const load = await runLoad(workload.requests, { api, concurrency: options.concurrency, idempotencyKeys: options.idempotencyKeys });
+  const load = await runLoad(workload.requests, {
+    api,
+    concurrency: options.concurrency,
+    idempotencyKeys: options.idempotencyKeys,
+    ...(options.protocol ? { protocol: options.protocol } : {}),
+  });
   const publishedAt = startedAt + load.durationMs;
   const expected = expectedFrom(load.accepted);
   // Polled slowly, so as not to load the emulator: the run's end is read afterwards from the last invocation's metrics.
