@@ -20,9 +20,12 @@ import type { LogEvent } from '../functions/domain/event.ts';
 import { parseEventsQuery, readEventsPage } from '../functions/domain/events-page.ts';
 import { parseStatsQuery, readStats } from '../functions/domain/stats.ts';
 import { faultInjectionOn, functionEnvironment } from './lib/aws.ts';
+import { ceilingLines, deploymentCeiling, writeUnitsPerEvent } from './lib/capacity/ceiling.ts';
+import { simulateConflicts } from './lib/capacity/conflict-model.ts';
 import { KeyRecorder } from './lib/capacity/key-recorder.ts';
 import { type KeyAccess, PartitionModel, partitionLimits, type SpaceSummary } from './lib/capacity/partition-model.ts';
 import { copyTables } from './lib/capacity/scratch-tables.ts';
+import { conflictLines, contendedRetry, itemClassOf, transactionsInto } from './lib/capacity/transactions.ts';
 import { parseCli } from './lib/cli.ts';
 import { clientOptions, readStack } from './lib/stack.ts';
 import { buildWorkload } from './lib/workload.ts';
@@ -36,6 +39,10 @@ const usage = `usage: npm run capacity -- [options]   (after npm start)
   --dup-ratio R      share of duplicates (default 0.3)
   --payload-bytes N  payload size of each event (default 200)
   --read-rate N      requests per second of each read: /stats, /events?topic= and /events (default 50)
+  --counter-shards N replay with this many counter shards instead of the deployed setting
+  --consumers N      concurrent process invocations in the conflict model (default 100)
+  --txn-median-ms N  median TransactWriteItems latency on AWS in the conflict model (default 20)
+  --txn-sigma S      lognormal spread of that latency (default 0.5: p99 = 3.2 x median)
   --json             print the figures as JSON`;
 
 const options = parseCli(
@@ -46,6 +53,10 @@ const options = parseCli(
     'dup-ratio': z.coerce.number().min(0).max(0.95).default(0.3),
     'payload-bytes': z.coerce.number().int().min(0).max(200_000).default(200),
     'read-rate': z.coerce.number().min(0).max(100_000).default(50),
+    'counter-shards': z.coerce.number().int().min(1).max(4096).optional(),
+    consumers: z.coerce.number().int().min(1).max(1000).default(100),
+    'txn-median-ms': z.coerce.number().positive().max(10_000).default(20),
+    'txn-sigma': z.coerce.number().min(0).max(3).default(0.5),
     json: z.boolean().default(false),
   }),
   usage,
@@ -60,7 +71,7 @@ const publishSettings = await functionEnvironment(lambda, stack.publishFunction)
 if (await faultInjectionOn(lambda, stack.processFunction))
   console.error('note: fault injection is on in the deployed stack; the model ignores it');
 
-const counterShards = Number(processSettings.COUNTER_SHARDS ?? 8);
+const counterShards = options['counter-shards'] ?? Number(processSettings.COUNTER_SHARDS ?? 8);
 const packing = {
   eventsPerMessage: Number(publishSettings.EVENTS_PER_MESSAGE ?? 100),
   eventsPerTransaction: Number(publishSettings.EVENTS_PER_TRANSACTION ?? 95),
@@ -83,13 +94,16 @@ try {
   // Each message's calls happen in the second its first event arrives.
   const recorder = new KeyRecorder(schemas);
   const model = new PartitionModel();
-  const jobs: Array<{ body: string; second: number }> = [];
+  const jobs: Array<{ body: string; second: number; arrivalMs: number; transactions: string[][] }> = [];
   let arrived = 0;
   for (const request of workload.requests) {
     for (const message of packEvents(request as LogEvent[], { requestId: randomUUID(), ...packing })) {
+      const first = arrived + Math.min(...message.chunks.flatMap((chunk) => chunk.positions));
       jobs.push({
         body: message.body,
-        second: Math.floor((arrived + Math.min(...message.chunks.flatMap((chunk) => chunk.positions))) / options.rate),
+        second: Math.floor(first / options.rate),
+        arrivalMs: (first / options.rate) * 1000,
+        transactions: [],
       });
     }
     arrived += request.length;
@@ -99,7 +113,8 @@ try {
   await pMap(
     jobs,
     async (job) => {
-      const ledger = new DynamoDbLedger(recorder.clientAt(dynamo, model, job.second), { eventsTable, ledgerTable, retentionDays: 0 });
+      const client = transactionsInto(recorder.clientAt(dynamo, model, job.second), job.transactions);
+      const ledger = new DynamoDbLedger(client, { eventsTable, ledgerTable, retentionDays: 0 });
       const outcome = await consumeMessage(job.body, randomUUID(), ledger, {
         counterShards,
         peek: processSettings.PEEK_BEFORE_WRITE !== 'off',
@@ -127,6 +142,25 @@ try {
   await readEventsPage(parseEventsQuery({ topic: workload.requests[0]![0]!.topic }), events);
   await readEventsPage(parseEventsQuery({}), events);
 
+  const conflicts = simulateConflicts({
+    messages: jobs.map(({ arrivalMs, transactions }) => ({ arrivalMs, transactions })),
+    consumers: options.consumers,
+    latency: { medianMs: options['txn-median-ms'], sigma: options['txn-sigma'] },
+    peek: { medianMs: 5, sigma: 0.4 },
+    retry: contendedRetry,
+    visibilityTimeoutMs: 60_000,
+    maxReceives: 5,
+    seed: 1,
+    classOf: itemClassOf,
+  });
+  const perEvent = writeUnitsPerEvent(model, options.events);
+  const ceiling = deploymentCeiling({
+    wcuPerEvent: perEvent,
+    eventsPerRequest: packing.eventsPerMessage,
+    consumerBusy: conflicts.busyConsumers,
+    rate: options.rate,
+  });
+
   const spaces = model.summary();
   const hottest = { write: model.hottest('write')!, read: model.hottest('read') };
   const within = hottest.write.peakPerSecond <= partitionLimits.write && (hottest.read?.peakPerSecond ?? 0) <= partitionLimits.read;
@@ -140,6 +174,8 @@ try {
       spaces,
       hottest,
       within_limits: within,
+      conflicts,
+      ceiling,
     };
     console.log(JSON.stringify(figures, (key, value) => (key === 'space' ? label(value) : value), 2));
   } else {
@@ -155,10 +191,14 @@ try {
         `hottest write key: ${fmt(hottest.write.peakPerSecond)} WCU/s on ${label(hottest.write.space)} ${shorten(hottest.write.key)}`,
         `hottest read key:  ${hottest.read ? `${fmt(hottest.read.peakPerSecond)} RCU/s on ${label(hottest.read.space)} ${shorten(hottest.read.key)}` : 'none'}`,
         within ? 'every key is within its limit' : 'ABOVE A LIMIT: AWS would throttle this workload',
+        '',
+        ...conflictLines(conflicts, options, counterShards),
+        '',
+        ...ceilingLines(ceiling),
       ].join('\n'),
     );
   }
-  process.exitCode = within ? 0 : 1;
+  process.exitCode = within && conflicts.deadLettered === 0 ? 0 : 1;
 } finally {
   await drop();
 }

@@ -173,12 +173,15 @@ export function buildWrite(chunk: Chunk, shard: number, knownStored: ReadonlySet
 }
 
 /** Commits, retrying contention with the one retry policy until it settles, the attempts run out, or the deadline comes. */
+/** How a transaction cancelled by contention is retried (docs/CAPACITY.md models it against DynamoDB's conflict rule). */
+export const contendedRetry = { attempts: 8, minDelayMs: 20, maxDelayMs: 500 };
+
 async function settle(
   commit: () => Promise<CommitOutcome>,
   options: ConsumeOptions,
   metrics: ConsumeMetrics,
 ): Promise<Exclude<CommitOutcome, { kind: 'contended' }>> {
-  const attempts = options.contendedAttempts ?? 8;
+  const attempts = options.contendedAttempts ?? contendedRetry.attempts;
   try {
     return await withRetries(
       async () => {
@@ -191,7 +194,7 @@ async function settle(
         if (outcome.kind === 'contended') throw new ContentionError(`transaction still contended after ${attempts} attempts`);
         return outcome;
       },
-      { attempts, retryable: (error) => error instanceof ContentionError, minDelayMs: 20, maxDelayMs: 500, signal: options.signal },
+      { ...contendedRetry, attempts, retryable: (error) => error instanceof ContentionError, signal: options.signal },
     );
   } catch (error) {
     if (options.signal?.aborted && !(error instanceof ContentionError)) {

@@ -1,7 +1,7 @@
 /** Input and output caps, documented in docs/API.md. Every input cap is enforced before anything is enqueued. */
 export const limits = {
-  /** Request body, in bytes: below Lambda's 6 MB synchronous payload limit. */
-  maxBodyBytes: 5 * 1024 * 1024,
+  /** Request body, in bytes: every body reaches the function base64-encoded (a third longer), below Lambda's 6 MB synchronous payload limit. */
+  maxBodyBytes: 4 * 1024 * 1024,
   /** Events per publish request. */
   maxEventsPerRequest: 5000,
   /** One event as it travels (its JSON text in SQS's character set): it must fit one SQS message (256 KiB) with its envelope. */

@@ -153,8 +153,13 @@ export function describe(error: unknown): Record<string, unknown> {
   };
 }
 
-/** Who is calling: the API key's id where API Gateway names it, else a short hash of the key (the emulator does not pass the id). */
+/**
+ * Who is calling: the key's id as the authorizer names it (principalId), else as API Gateway
+ * does, else a short hash of x-api-key; a key sent only in Authorization always has the first.
+ */
 export function callerOf(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): string {
+  const principal = (event.requestContext?.authorizer as { principalId?: unknown } | null | undefined)?.principalId;
+  if (typeof principal === 'string' && principal !== '' && principal !== 'unknown') return principal;
   const keyId = event.requestContext?.identity?.apiKeyId;
   if (keyId) return keyId;
   const key = headerOf(event, 'x-api-key');

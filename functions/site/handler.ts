@@ -18,11 +18,14 @@ const consoleHeaders = {
  * Elasticsearch client makes before its first bulk request; GET /openapi.json the API's
  * description, generated from the schemas that validate it.
  */
-export const handler = httpHandler(['GET'], async (event) => {
+export const handler = httpHandler(['GET', 'HEAD'], async (event) => {
   if (event.resource === '/openapi.json') return reply(200, document, { 'cache-control': 'public, max-age=300' });
   const accept = headerOf(event, 'accept') ?? '';
   if (event.resource === '/' && /json/i.test(accept) && !/text\/html/i.test(accept))
-    return reply(200, elasticInfo, { 'x-elastic-product': 'Elasticsearch' });
-  if (event.resource === '/') return { status: 200, body: page, headers: consoleHeaders, raw: true };
+    return reply(200, elasticInfo, { 'x-elastic-product': 'Elasticsearch', vary: 'Accept' });
+  // HEAD /: the health check of Elasticsearch clients (ping) and of Logstash.
+  if (event.resource === '/' && event.httpMethod === 'HEAD')
+    return { status: 200, body: '', headers: { 'x-elastic-product': 'Elasticsearch', vary: 'Accept' }, raw: true };
+  if (event.resource === '/') return { status: 200, body: page, headers: { ...consoleHeaders, vary: 'Accept' }, raw: true };
   throw new NotFoundError(`no page at ${event.path}`);
 });

@@ -11,7 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoad } from '../../scripts/lib/load.ts';
 import { clientOptions } from '../../scripts/lib/stack.ts';
-import { api, postJson, stack, topicSettled } from '../support/api.ts';
+import { api, postJson, stack, topicSettled, untilKeyAccepted } from '../support/api.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
 
 const apiGateway = new APIGatewayClient({ ...clientOptions(stack), credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -70,6 +70,9 @@ describe('throttling', () => {
     await apiGateway.send(new CreateUsagePlanKeyCommand({ usagePlanId: plan.id!, keyId: key.id!, keyType: 'API_KEY' }));
     slowKey = { id: key.id!, value: key.value! };
     planId = plan.id!;
+    await untilKeyAccepted(slowKey.value);
+    // The probes above may have used the one request a second the plan allows.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
   });
 
   afterAll(async () => {

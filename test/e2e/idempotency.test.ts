@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-api-gateway';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clientOptions } from '../../scripts/lib/stack.ts';
-import { api, stack, topicCounts, topicSettled } from '../support/api.ts';
+import { api, stack, topicCounts, topicSettled, untilKeyAccepted } from '../support/api.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
 
 const post = (body: unknown, headers: Record<string, string> = {}, query = '') =>
@@ -101,7 +101,8 @@ describe('Idempotency-Key on POST /publish', () => {
       const plan = items.find((p) => p.name === `idemlog-${stack.stage}`)!;
       await apiGateway.send(new CreateUsagePlanKeyCommand({ usagePlanId: plan.id!, keyId: key.id!, keyType: 'API_KEY' }));
       other = { id: key.id!, value: key.value! };
-    });
+      await untilKeyAccepted(other.value);
+    }, 90_000);
     afterAll(() => apiGateway.send(new DeleteApiKeyCommand({ apiKey: other.id })));
 
     it('lets two API keys use the same Idempotency-Key for different requests', async () => {

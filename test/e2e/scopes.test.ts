@@ -9,7 +9,7 @@ import {
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientOptions } from '../../scripts/lib/stack.ts';
-import { api, stack } from '../support/api.ts';
+import { api, stack, untilKeyAccepted } from '../support/api.ts';
 import { lambda } from '../support/aws.ts';
 import { makeEvent } from '../support/events.ts';
 
@@ -28,7 +28,9 @@ beforeAll(async () => {
     await apiGateway.send(new CreateUsagePlanKeyCommand({ usagePlanId: plan.id!, keyId: key.id!, keyType: 'API_KEY' }));
     keys[scope] = { id: key.id!, value: key.value! };
   }
-});
+  await untilKeyAccepted(keys.read.value);
+  await untilKeyAccepted(keys.ingest.value, { path: '/v1/logs', method: 'POST', body: '{"resourceLogs":[]}' });
+}, 150_000);
 
 afterAll(async () => {
   for (const key of Object.values(keys)) await apiGateway.send(new DeleteApiKeyCommand({ apiKey: key.id }));

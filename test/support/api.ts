@@ -99,3 +99,25 @@ export async function drained(timeoutMs = 120_000) {
     { timeout: timeoutMs, interval: 500 },
   );
 }
+
+/**
+ * Waits until the authorizer knows a key created a moment ago: it reads the keys again at most
+ * every 20 s after a miss (functions/adapters/api-keys.ts), so a new key may be refused until then.
+ */
+export async function untilKeyAccepted(
+  key: string,
+  call: { path: string; method?: string; body?: string } = { path: '/stats?topics_limit=0' },
+) {
+  await vi.waitFor(
+    async () => {
+      const { status } = await api(call.path, {
+        method: call.method ?? 'GET',
+        anonymous: true,
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: call.body,
+      });
+      expect(status, 'the new key is still refused').not.toBe(403);
+    },
+    { timeout: 60_000, interval: 2000 },
+  );
+}
