@@ -71,7 +71,7 @@ const publishSettings = await functionEnvironment(lambda, stack.publishFunction)
 if (await faultInjectionOn(lambda, stack.processFunction))
   console.error('note: fault injection is on in the deployed stack; the model ignores it');
 
-const counterShards = options['counter-shards'] ?? Number(processSettings.COUNTER_SHARDS ?? 8);
+const counterShards = options['counter-shards'] ?? Number(processSettings.COUNTER_SHARDS ?? 1024);
 const packing = {
   eventsPerMessage: Number(publishSettings.EVENTS_PER_MESSAGE ?? 100),
   eventsPerTransaction: Number(publishSettings.EVENTS_PER_TRANSACTION ?? 95),
@@ -135,7 +135,7 @@ try {
     },
   };
   const client = recorder.clientAt(dynamo, everySecond, 0);
-  const counters = new DynamoDbCounterStore(client, { ledgerTable, counterShards });
+  const counters = new DynamoDbCounterStore(client, { ledgerTable });
   const noQueue = async () => ({ visible: 0, in_flight: 0, dead_letter: 0 });
   await readStats(parseStatsQuery({}), { counters, queueDepth: noQueue, startedAt: async () => undefined });
   const events = new DynamoDbEventStore(client, eventsTable);

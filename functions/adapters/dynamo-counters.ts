@@ -2,8 +2,18 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { addCounts, type Counts, noCounts } from '../domain/counts.ts';
 import type { CounterStore, TopicPosition, Totals } from '../domain/stats.ts';
-import { batchGetAll } from './batch-get.ts';
-import { counterPartitionKey, counterPartitions, countsOfItem, topicCounterKey, totalsKey } from './items.ts';
+import {
+  afterTopicKey,
+  counterPartitionKey,
+  counterPartitionOf,
+  counterPartitions,
+  countsOfItem,
+  topicCounterRange,
+  topicOfCounterItem,
+  topicShardKeys,
+  totalsPartitionKey,
+  totalsPartitions,
+} from './items.ts';
 
 /** Most partitions read at once while filling a topic page. */
 const maxWave = 8;
@@ -11,23 +21,21 @@ const maxWave = 8;
 /** DynamoDB orders sort keys by their UTF-8 bytes, which is not JavaScript's string order. */
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
-/** Reads the sharded counters: totals by BatchGetItem, topics by Query. Never a Scan. */
+/** Reads the sharded counters by Query (functions/adapters/items.ts has the layout). Never a Scan. */
 export class DynamoDbCounterStore implements CounterStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly ledgerTable: string;
-  private readonly counterShards: number;
 
-  constructor(client: DynamoDBDocumentClient, tables: { ledgerTable: string; counterShards: number }) {
+  constructor(client: DynamoDBDocumentClient, tables: { ledgerTable: string }) {
     this.client = client;
     this.ledgerTable = tables.ledgerTable;
-    this.counterShards = tables.counterShards;
   }
 
   async readTotals(signal?: AbortSignal): Promise<Totals> {
-    const keys = this.shards().map(totalsKey);
-    const responses = await batchGetAll(this.client, { [this.ledgerTable]: { Keys: keys, ConsistentRead: true } }, signal);
+    const partitions = Array.from({ length: totalsPartitions }, (_, partition) => totalsPartitionKey(partition));
+    const items = (await Promise.all(partitions.map((pk) => this.queryAll(pk, undefined, signal)))).flat();
     const totals: Totals = { counts: noCounts(), rejected: 0 };
-    for (const item of responses[this.ledgerTable] ?? []) {
+    for (const item of items) {
       addCounts(totals.counts, countsOfItem(item));
       totals.rejected += Number(item.rejected ?? 0);
       const at = typeof item.last_processed_at === 'string' ? item.last_processed_at : undefined;
@@ -37,10 +45,32 @@ export class DynamoDbCounterStore implements CounterStore {
   }
 
   async readTopic(topic: string, signal?: AbortSignal): Promise<Counts | undefined> {
-    const keys = this.shards().map((shard) => topicCounterKey(topic, shard));
-    const items =
-      (await batchGetAll(this.client, { [this.ledgerTable]: { Keys: keys, ConsistentRead: true } }, signal))[this.ledgerTable] ?? [];
+    const partition = counterPartitionOf(topic);
+    const range = topicCounterRange(topic);
+    const keys = Array.from({ length: topicShardKeys }, (_, key) => counterPartitionKey(partition, key));
+    const items = (await Promise.all(keys.map((pk) => this.queryAll(pk, range, signal)))).flat();
     return items.length === 0 ? undefined : items.reduce((total: Counts, item) => addCounts(total, countsOfItem(item)), noCounts());
+  }
+
+  /** Every item of one partition key, or of a range of its sort keys. */
+  private async queryAll(pk: string, range: { from: string; to: string } | undefined, signal?: AbortSignal) {
+    const items: Array<Record<string, unknown>> = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.ledgerTable,
+          KeyConditionExpression: range ? 'pk = :pk AND sk BETWEEN :from AND :to' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk, ...(range ? { ':from': range.from, ':to': range.to } : {}) },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+        { abortSignal: signal },
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
   }
 
   async readTopicPage(
@@ -83,7 +113,7 @@ export class DynamoDbCounterStore implements CounterStore {
     wanted: number,
     signal?: AbortSignal,
   ): Promise<Array<[string, Counts]>> {
-    const shards = await Promise.all(this.shards().map((shard) => this.readShard(partition, shard, afterTopic, wanted, signal)));
+    const shards = await Promise.all(this.shardKeys().map((key) => this.readShard(partition, key, afterTopic, wanted, signal)));
     const frontier = shards
       .filter((shard) => shard.more)
       .map((shard) => shard.items.at(-1)!.topic)
@@ -96,10 +126,14 @@ export class DynamoDbCounterStore implements CounterStore {
     return [...topics].sort(([a], [b]) => byteOrder(a, b)).slice(0, wanted);
   }
 
-  /** At least `wanted` topics of one shard's key (or all it has), in name order, and whether it holds more. */
+  /**
+   * At least `wanted` whole topics of one shard key (or all it has), in name order, their shards'
+   * counts summed, and whether it holds more. A topic's items are contiguous: once a later topic
+   * is seen, the earlier ones are whole.
+   */
   private async readShard(
     partition: number,
-    shard: number,
+    shardKey: number,
     afterTopic: string | undefined,
     wanted: number,
     signal?: AbortSignal,
@@ -112,23 +146,32 @@ export class DynamoDbCounterStore implements CounterStore {
           TableName: this.ledgerTable,
           KeyConditionExpression: afterTopic === undefined ? 'pk = :pk' : 'pk = :pk AND sk > :after',
           ExpressionAttributeValues: {
-            ':pk': counterPartitionKey(partition, shard),
-            ...(afterTopic === undefined ? {} : { ':after': afterTopic }),
+            ':pk': counterPartitionKey(partition, shardKey),
+            ...(afterTopic === undefined ? {} : { ':after': afterTopicKey(afterTopic) }),
           },
           ConsistentRead: true,
-          Limit: wanted - items.length,
+          // A page of a few items per topic wanted: enough for cold topics, while a hot topic's
+          // hundreds of shard items take a few pages rather than one page of thousands of topics.
+          Limit: Math.max(100, 4 * (wanted + 1)),
           ExclusiveStartKey: startKey,
         }),
         { abortSignal: signal },
       );
-      for (const item of page.Items ?? []) items.push({ topic: String(item.sk), counts: countsOfItem(item) });
+      for (const item of page.Items ?? []) {
+        const topic = topicOfCounterItem(String(item.sk));
+        const last = items.at(-1);
+        if (last?.topic === topic) addCounts(last.counts, countsOfItem(item));
+        else items.push({ topic, counts: countsOfItem(item) });
+      }
       startKey = page.LastEvaluatedKey;
-    } while (startKey && items.length < wanted);
-    return { items, more: startKey !== undefined };
+    } while (startKey && items.length <= wanted);
+    // The last topic read may go on past this page: it is whole only if the key has no more.
+    if (startKey === undefined) return { items, more: false };
+    return { items: items.slice(0, -1), more: true };
   }
 
-  private shards(): number[] {
-    return Array.from({ length: this.counterShards }, (_, shard) => shard);
+  private shardKeys(): number[] {
+    return Array.from({ length: topicShardKeys }, (_, key) => key);
   }
 
   async tableCreatedAt(signal?: AbortSignal): Promise<Date | undefined> {

@@ -20,14 +20,18 @@ import { sortableOf } from '../domain/timestamp.ts';
  *   chunk#<chunk id> / marker           one per applied chunk: proof that a redelivery is one;
  *                                       `outcomes` has a letter per event (s stored, d duplicate)
  *   unreadable#<fingerprint> / marker   one per unreadable message body, counted once in `rejected`
- *   totals#<shard> / totals             received, unique, rejected, last_processed_at
- *   topics#<partition>#<shard> / <topic>  one topic's received and unique on one shard
- * (duplicates = received - unique)
+ *   totals#<shard mod 16> / <shard>     received, unique, rejected, last_processed_at of one shard
+ *                                       (the earlier layout's totals#<shard> / totals is read too)
+ *   topics#<partition>#<shard mod 8> / <topic>␁<shard>   one topic's received and unique on one shard
+ * (duplicates = received - unique; ␁ is U+0001, which no name holds, so a topic's items sort together)
  *
  * A chunk's transaction writes its marker, its shard's totals, one counter item per topic in it
- * and one event per new event: its cost never depends on how many topics exist. A topic's counter
- * items sit on as many partition keys as there are shards, so that the topics sharing a partition
- * (at 100 busy topics, several do) split its updates eight ways.
+ * and one event per new event: its cost never depends on how many topics exist. Each chunk picks
+ * one of many shards (COUNTER_SHARDS, 1,024 by default), so that two transactions in flight at
+ * once rarely update the same counter item: DynamoDB cancels a transaction that touches an item
+ * another one in progress holds (docs/CAPACITY.md models it). Only the shards a topic was ever
+ * written on exist as items. Reads stay bounded: the totals are 16 partition keys, one topic is 8,
+ * and a page of topics reads each partition's 8 keys in name order.
  */
 export const byTopicIndex = 'by-topic';
 export const byTimeIndex = 'by-time';
@@ -41,10 +45,30 @@ export const counterPartitions = 64;
 export const eventItemKey = (event: EventIdentity) => ({ id: eventKey(event) });
 export const markerKey = (chunkId: string) => ({ pk: `chunk#${chunkId}`, sk: 'marker' });
 export const unreadableKey = (fingerprint: string) => ({ pk: `unreadable#${fingerprint}`, sk: 'marker' });
-export const totalsKey = (shard: number) => ({ pk: `totals#${shard}`, sk: 'totals' });
+/** The partition keys the totals' shards are spread over. */
+export const totalsPartitions = 16;
+/** The partition keys each counter partition's shards are spread over. */
+export const topicShardKeys = 8;
+/** Sorts after every counter item of a topic and before any other topic's: no name holds a control character. */
+const afterTopicMark = '\u0002';
+const shardMark = '\u0001';
+export const totalsPartitionKey = (partition: number) => `totals#${partition}`;
+export const totalsKey = (shard: number) => ({ pk: totalsPartitionKey(shard % totalsPartitions), sk: String(shard) });
 export const counterPartitionOf = (topic: string) => bucketOf(topic, counterPartitions);
-export const counterPartitionKey = (partition: number, shard: number) => `topics#${partition}#${shard}`;
-export const topicCounterKey = (topic: string, shard: number) => ({ pk: counterPartitionKey(counterPartitionOf(topic), shard), sk: topic });
+export const counterPartitionKey = (partition: number, shardKey: number) => `topics#${partition}#${shardKey}`;
+export const topicCounterKey = (topic: string, shard: number) => ({
+  pk: counterPartitionKey(counterPartitionOf(topic), shard % topicShardKeys),
+  sk: `${topic}${shardMark}${shard}`,
+});
+/**
+ * The counter items of one topic on one shard key lie in this range of sort keys, from the
+ * topic's name itself: the earlier layout's item (one per shard key, the sort key the bare name)
+ * is read and summed too, so a table written by an earlier release needs no migration.
+ */
+export const topicCounterRange = (topic: string) => ({ from: topic, to: `${topic}${afterTopicMark}` });
+/** A sort key past every counter item of `topic`. */
+export const afterTopicKey = (topic: string) => `${topic}${afterTopicMark}`;
+export const topicOfCounterItem = (sk: string) => (sk.includes(shardMark) ? sk.slice(0, sk.lastIndexOf(shardMark)) : sk);
 export const topicLaneKey = (topic: string, lane: number) => `${topic}#${lane}`;
 
 /** Every received event is either unique or a duplicate, so counter items store only `received` and `unique`. */

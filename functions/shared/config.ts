@@ -21,8 +21,9 @@ const configSchema = z
     EVENTS_PER_MESSAGE: positiveInt(1, 1000, 100),
     // Distinct events per transaction (publish fixes each message's chunks, see domain/chunks.ts).
     EVENTS_PER_TRANSACTION: positiveInt(1, maxEventsPerChunk, maxEventsPerChunk),
-    // Counter shards summed on read; only raise it on a live table.
-    COUNTER_SHARDS: positiveInt(1, 64, 8),
+    // The shards a chunk's counters are spread over (functions/adapters/items.ts): more shards, fewer
+    // transactions that meet on one counter item. Readers read whatever shards exist, so it may change on a live table.
+    COUNTER_SHARDS: positiveInt(1, 4096, 1024),
     // Read the chunk's marker and events before the transaction, so that known duplicates and
     // redeliveries cost a cheap read instead of a cancelled transaction.
     PEEK_BEFORE_WRITE: z.enum(['on', 'off']).default('on'),

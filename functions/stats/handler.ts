@@ -6,8 +6,8 @@ import { sqsClient } from '../shared/clients/sqs.ts';
 import { config } from '../shared/config.ts';
 import { httpHandler, reply } from '../shared/http.ts';
 
-const { LEDGER_TABLE, COUNTER_SHARDS, QUEUE_URL, DLQ_URL } = config();
-const counters = new DynamoDbCounterStore(dynamoClient(), { ledgerTable: LEDGER_TABLE, counterShards: COUNTER_SHARDS });
+const { LEDGER_TABLE, QUEUE_URL, DLQ_URL } = config();
+const counters = new DynamoDbCounterStore(dynamoClient(), { ledgerTable: LEDGER_TABLE });
 const depth = new SqsDepth(sqsClient(), { queueUrl: QUEUE_URL, deadLetterUrl: DLQ_URL });
 // The ledger table is created with the stack, so its creation time is when this deployment started.
 const startedAt = rememberSuccess((signal) => counters.tableCreatedAt(signal));

@@ -11,7 +11,7 @@ import { dynamo } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
 
 const ledger = new DynamoDbLedger(dynamo, { eventsTable: stack.eventsTable, ledgerTable: stack.ledgerTable, retentionDays: 0 });
-const counters = new DynamoDbCounterStore(dynamo, { ledgerTable: stack.ledgerTable, counterShards: 8 });
+const counters = new DynamoDbCounterStore(dynamo, { ledgerTable: stack.ledgerTable });
 const options = { counterShards: 8 };
 
 const chunkOf = (events: ReturnType<typeof makeEvent>[], requestId: string) => ({

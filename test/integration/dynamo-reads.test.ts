@@ -1,3 +1,4 @@
+import pMap from 'p-map';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbCounterStore } from '../../functions/adapters/dynamo-counters.ts';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamo-events.ts';
@@ -12,7 +13,7 @@ import { makeEvent, uniqueTopic } from '../support/events.ts';
 
 const ledger = new DynamoDbLedger(dynamo, { eventsTable: stack.eventsTable, ledgerTable: stack.ledgerTable, retentionDays: 0 });
 const events = new DynamoDbEventStore(dynamo, stack.eventsTable);
-const counters = new DynamoDbCounterStore(dynamo, { ledgerTable: stack.ledgerTable, counterShards: 8 });
+const counters = new DynamoDbCounterStore(dynamo, { ledgerTable: stack.ledgerTable });
 const topic = uniqueTopic('reads');
 const seconds = [5, 1, 9, 3, 7, 2, 8, 0, 6, 4];
 const page = async (params: Record<string, string>) =>
@@ -81,6 +82,49 @@ describe('the read adapters against the emulator', () => {
         after = result.next;
       }
       expect(new Map([...seen].filter(([name]) => name.startsWith(prefix)))).toEqual(expected);
+    }
+  });
+
+  it('walk a hot topic counted on many shards, whose items span several query pages, whole between its neighbours', async () => {
+    const prefix = uniqueTopic('hot');
+    const partition = counterPartitionOf(`${prefix}.0`);
+    const names: string[] = [];
+    for (let n = 0; names.length < 3; n++) if (counterPartitionOf(`${prefix}.${n}`) === partition) names.push(`${prefix}.${n}`);
+    const [before, hot, after] = names as [string, string, string];
+    const shardsOf = { [before]: [3], [hot]: Array.from({ length: 1200 }, (_, shard) => shard), [after]: [5, 6] };
+    for (const [name, shards] of Object.entries(shardsOf)) {
+      await pMap(
+        shards,
+        (shard) =>
+          ledger.commit(
+            buildWrite(
+              { id: `${name}/${shard}-${shard}`, events: [eventSchema.parse(makeEvent({ topic: name, event_id: `h${shard}` }))] },
+              shard,
+              new Set(),
+            ),
+          ),
+        { concurrency: 8 },
+      );
+    }
+    expect(await counters.readTopic(hot)).toEqual({ received: 1200, unique: 1200, duplicates: 0 });
+    for (const limit of [1, 2, 3]) {
+      const seen = new Map<string, number>();
+      let position: Awaited<ReturnType<typeof counters.readTopicPage>>['next'] = { partition, topic: '\u0001' };
+      while (position && position.partition === partition) {
+        const result = await counters.readTopicPage(limit, position);
+        for (const [name, counts] of result.topics) {
+          expect(seen.has(name), `${name} listed twice`).toBe(false);
+          seen.set(name, counts.received);
+        }
+        position = result.next;
+      }
+      expect(new Map([...seen].filter(([name]) => name.startsWith(prefix)))).toEqual(
+        new Map([
+          [before, 1],
+          [hot, 1200],
+          [after, 2],
+        ]),
+      );
     }
   });
 });

@@ -3,7 +3,18 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../functions/adapters/dynamo-ledger.ts';
-import { countsOfItem, lanesFor, timeKey, toEventItem, topicCounterKey, topicLanes } from '../../functions/adapters/items.ts';
+import {
+  afterTopicKey,
+  countsOfItem,
+  lanesFor,
+  timeKey,
+  toEventItem,
+  topicCounterKey,
+  topicCounterRange,
+  topicLanes,
+  topicOfCounterItem,
+  totalsKey,
+} from '../../functions/adapters/items.ts';
 import { buildWrite } from '../../functions/domain/consume.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { eventKey } from '../../functions/domain/identity.ts';
@@ -62,7 +73,7 @@ describe('DynamoDbLedger layout', () => {
     });
     expect(items[1]!.Put).not.toHaveProperty('ReturnValuesOnConditionCheckFailure');
     expect(items[3]!.Update).toMatchObject({
-      Key: { pk: 'totals#3', sk: 'totals' },
+      Key: { pk: 'totals#3', sk: '3' },
       UpdateExpression: 'ADD received :r, #u :u SET last_processed_at = :now',
       ExpressionAttributeValues: { ':r': 2, ':u': 2 },
     });
@@ -112,12 +123,25 @@ describe('DynamoDbLedger layout', () => {
 });
 
 describe('items', () => {
-  it("puts each shard of a topic's counters on its own partition key, with the topic as it is for the sort key", () => {
+  it("spreads a topic's counter shards over eight partition keys, each shard its own item, sorted with the topic's other shards", () => {
     for (const topic of ['a', 'a#1', 'x|y#z', 'ünï cödé 🚀', 'a\u00a0b']) {
-      const keys = [0, 1, 7].map((shard) => topicCounterKey(topic, shard));
+      const keys = [0, 1, 7, 8, 1023].map((shard) => topicCounterKey(topic, shard));
       expect(new Set(keys.map((key) => key.pk)).size).toBe(3);
-      for (const key of keys) expect(key.sk).toBe(topic);
+      expect(new Set(keys.map((key) => key.sk)).size).toBe(5);
+      const range = topicCounterRange(topic);
+      for (const key of keys) {
+        expect(topicOfCounterItem(key.sk)).toBe(topic);
+        expect(Buffer.compare(Buffer.from(key.sk), Buffer.from(range.from))).toBeGreaterThan(0);
+        // The earlier layout's item, whose sort key is the bare name, is in the range too.
+        expect(range.from).toBe(topic);
+        expect(topicOfCounterItem(topic)).toBe(topic);
+        expect(Buffer.compare(Buffer.from(key.sk), Buffer.from(range.to))).toBeLessThan(0);
+      }
+      // Another topic that starts with this one's name sorts after all of its items.
+      const longer = topicCounterKey(`${topic} `, 0).sk;
+      expect(Buffer.compare(Buffer.from(longer), Buffer.from(afterTopicKey(topic)))).toBeGreaterThan(0);
     }
+    expect(totalsKey(1023)).toEqual({ pk: 'totals#15', sk: '1023' });
   });
 
   it('keeps a time key short and ordered to the nanosecond whatever the names and digits', () => {
@@ -142,7 +166,7 @@ describe('items', () => {
         expect(Buffer.byteLength(item.id)).toBeLessThanOrEqual(2048);
         expect(Buffer.byteLength(item.topic_lane)).toBeLessThanOrEqual(2048);
         expect(Buffer.byteLength(item.ts_key)).toBeLessThanOrEqual(1024);
-        expect(Buffer.byteLength(topicCounterKey(topic, 63).sk)).toBeLessThanOrEqual(1024);
+        expect(Buffer.byteLength(topicCounterKey(topic, 4095).sk)).toBeLessThanOrEqual(1024);
       }
     }
   });

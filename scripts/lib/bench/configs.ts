@@ -17,7 +17,7 @@ export const configs: Record<ConfigName, Settings> = {
   default: {
     IDEMLOG_EVENTS_PER_MESSAGE: '100',
     IDEMLOG_EVENTS_PER_TRANSACTION: '95',
-    IDEMLOG_COUNTER_SHARDS: '8',
+    IDEMLOG_COUNTER_SHARDS: '1024',
     IDEMLOG_PEEK_BEFORE_WRITE: 'on',
   },
 };

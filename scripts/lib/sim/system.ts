@@ -70,7 +70,7 @@ export function buildSystem(dynamo: FakeDynamo, sqs: FakeSqs, config: SystemConf
     packing: config.packing,
   });
   const eventStore = new DynamoDbEventStore(documentClient, tables.events);
-  const counters = new DynamoDbCounterStore(documentClient, { ledgerTable: tables.ledger, counterShards: config.counterShards });
+  const counters = new DynamoDbCounterStore(documentClient, { ledgerTable: tables.ledger });
   const depth = new SqsDepth(sqsClient, { queueUrl: tables.queueUrl, deadLetterUrl: tables.deadLetterUrl });
 
   return {

@@ -79,7 +79,8 @@ async function run(plan: Plan, random: () => number, clock: Clock): Promise<Simu
   const sqs = new FakeSqs(faults, chance.latency, random, { maxReceiveCount: 5, refuseRate: plan.refuseRate, doubleDeliveryRate: 0.05 });
   const config: SystemConfig = {
     packing: { eventsPerMessage: 1 + Math.floor(random() * 12), eventsPerTransaction: 1 + Math.floor(random() * 95) },
-    counterShards: 1 + Math.floor(random() * 8),
+    // Few shards or many: many spread one topic's counters over several keys and items.
+    counterShards: random() < 0.5 ? 1 + Math.floor(random() * 8) : 1 + Math.floor(random() * 2048),
     recordLifetimeSeconds,
     publishTimeoutMs: 28_000,
   };
