@@ -1,0 +1,158 @@
+// `npm run profile`: where the functions' CPU goes per event. Drives the real publish and process
+// handlers in this process, with their AWS calls answered by in-memory mocks (no network, no
+// emulator), over the benchmark's workload; prints CPU ms per 1,000 events for each, and the top of
+// a V8 CPU profile grouped by package and by project file. docs/BENCHMARKS.md has the figures.
+import { Session } from 'node:inspector/promises';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { z } from 'zod';
+import { parseCli } from './lib/cli.ts';
+import { buildWorkload } from './lib/workload.ts';
+
+const options = parseCli(
+  z.object({ events: z.coerce.number().int().min(1000).max(1_000_000).default(50_000), top: z.coerce.number().int().default(15) }),
+  'npm run profile -- [--events N] [--top N]',
+);
+
+Object.assign(process.env, {
+  EVENTS_TABLE: 'events',
+  LEDGER_TABLE: 'ledger',
+  IDEMPOTENCY_TABLE: 'requests',
+  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/events',
+  DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/events-dlq',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'profile',
+  AWS_SECRET_ACCESS_KEY: 'profile',
+  AWS_LAMBDA_FUNCTION_NAME: 'profile',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+});
+// As deployed, each log line is written; here it goes nowhere, at the same cost of formatting it.
+process.stdout.write = (() => true) as typeof process.stdout.write;
+
+const sqs = mockClient(SQSClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
+const bodies: string[] = [];
+sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: Array<{ Id: string; MessageBody: string }> }) => {
+  for (const entry of input.Entries) bodies.push(entry.MessageBody);
+  return { Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: entry.Id, MD5OfMessageBody: '' })), Failed: [] };
+});
+dynamo.on(BatchGetCommand).resolves({ Responses: {}, UnprocessedKeys: {} });
+dynamo.on(TransactWriteCommand).resolves({});
+
+const { handler: publish } = await import('../functions/publish/handler.ts');
+const { handler: processMessages } = await import('../functions/process/handler.ts');
+
+const context = (name: string) =>
+  ({
+    functionName: name,
+    awsRequestId: 'profile',
+    getRemainingTimeInMillis: () => 10_000,
+    callbackWaitsForEmptyEventLoop: false,
+  }) as unknown as Context;
+const workload = buildWorkload({
+  events: options.events,
+  duplicateRatio: 0.3,
+  topics: 8,
+  batchSize: 100,
+  payloadBytes: 64,
+  seed: 1,
+  runId: 'profile',
+});
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 200 });
+
+const cpuMs = async (work: () => Promise<void>) => {
+  const before = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+};
+
+await session.post('Profiler.start');
+const publishMs = await cpuMs(async () => {
+  for (const request of workload.requests)
+    await publish(
+      {
+        httpMethod: 'POST',
+        path: '/publish',
+        resource: '/publish',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'profile' },
+        body: Buffer.from(JSON.stringify(request)).toString('base64'),
+        isBase64Encoded: true,
+        queryStringParameters: null,
+        requestContext: { requestId: 'profile', identity: {} },
+      } as never,
+      context('publish'),
+    );
+});
+const publishProfile = (await session.post('Profiler.stop')).profile;
+await session.post('Profiler.start');
+const processMs = await cpuMs(async () => {
+  for (let i = 0; i < bodies.length; i += 5) {
+    const event: SQSEvent = {
+      Records: bodies.slice(i, i + 5).map((body, j) => ({
+        messageId: `m${i + j}`,
+        receiptHandle: `r${i + j}`,
+        body,
+        attributes: { ApproximateReceiveCount: '1' } as never,
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:events',
+        awsRegion: 'us-east-1',
+      })),
+    };
+    await processMessages(event, context('process'));
+  }
+});
+const processProfile = (await session.post('Profiler.stop')).profile;
+
+const perThousand = (ms: number) => ((ms / options.events) * 1000).toFixed(1);
+console.error(
+  `CPU per 1,000 events, handlers in process with AWS mocked (${options.events.toLocaleString('en')} events, ${bodies.length} messages):`,
+);
+console.error(`  publish  ${perThousand(publishMs)} ms`);
+console.error(`  process  ${perThousand(processMs)} ms`);
+for (const [name, profile] of [
+  ['publish', publishProfile],
+  ['process', processProfile],
+] as const) {
+  console.error(`\ntop of the ${name} profile (self time, grouped):`);
+  for (const [where, share] of topOf(profile, options.top)) console.error(`  ${(share * 100).toFixed(1).padStart(5)} %  ${where}`);
+}
+
+interface ProfileNode {
+  id: number;
+  hitCount?: number;
+  callFrame: { functionName: string; url: string };
+}
+
+/** Self time by package (node_modules/<name>), project file, or Node's own code. */
+function topOf(profile: { nodes: ProfileNode[] }, top: number): Array<[string, number]> {
+  const groups = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    if (hits === 0) continue;
+    total += hits;
+    const { url, functionName } = node.callFrame;
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+    const project = /\/work\/[^/]+\/[^/]+\/(functions\/.*)$/.exec(url)?.[1] ?? /(functions\/[^?]*)$/.exec(url)?.[1];
+    const where = pkg
+      ? pkg
+      : project
+        ? `${project} ${functionName || '(anonymous)'}`
+        : url
+          ? url.replace(/^.*\//, '')
+          : `(${functionName || 'program'})`;
+    groups.set(where, (groups.get(where) ?? 0) + hits);
+  }
+  return [...groups]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([where, hits]) => [where, hits / total]);
+}
