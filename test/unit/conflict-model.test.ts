@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { simulateConflicts } from '../../scripts/lib/capacity/conflict-model.ts';
+
+const base = {
+  consumers: 2,
+  latency: { medianMs: 20, sigma: 0 },
+  peek: { medianMs: 0.001, sigma: 0 },
+  retry: { attempts: 3, minDelayMs: 20, maxDelayMs: 500 },
+  visibilityTimeoutMs: 60_000,
+  maxReceives: 2,
+  seed: 1,
+  classOf: (key: string) => key.split('#')[0]!,
+};
+
+describe('the transaction conflict model (DynamoDB’s rule on a timeline)', () => {
+  it('cancels a transaction that touches an item one in progress holds, and the retry commits', () => {
+    const result = simulateConflicts({
+      ...base,
+      messages: [
+        { arrivalMs: 0, transactions: [['totals#1', 'event#a']] },
+        { arrivalMs: 5, transactions: [['totals#1', 'event#b']] },
+      ],
+    });
+    expect(result).toMatchObject({ transactions: 2, attempts: 3, cancelled: 1, exhausted: 0, deadLettered: 0 });
+    expect(result.conflictsByClass).toEqual({ totals: 1 });
+  });
+
+  it('lets transactions on different items, or one after the other, run without conflict', () => {
+    const apart = simulateConflicts({
+      ...base,
+      messages: [
+        { arrivalMs: 0, transactions: [['totals#1']] },
+        { arrivalMs: 5, transactions: [['totals#2']] },
+        { arrivalMs: 50, transactions: [['totals#1']] },
+      ],
+    });
+    expect(apart).toMatchObject({ attempts: 3, cancelled: 0 });
+  });
+
+  it('fails a message whose transaction exhausts its attempts, receives it again after the visibility timeout, and dead-letters it after the last receive', () => {
+    // One consumer holds the item with a long chain of transactions while the other keeps retrying.
+    const hog = Array.from({ length: 200 }, () => ['totals#1']);
+    const result = simulateConflicts({
+      ...base,
+      visibilityTimeoutMs: 50,
+      messages: [
+        { arrivalMs: 0, transactions: hog },
+        { arrivalMs: 1, transactions: [['totals#1']] },
+      ],
+    });
+    expect(result.exhausted).toBeGreaterThan(0);
+    expect(result.redeliveries + result.deadLettered).toBeGreaterThan(0);
+  });
+});
