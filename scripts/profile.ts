@@ -2,6 +2,7 @@
 // handlers in this process, with their AWS calls answered by in-memory mocks (no network, no
 // emulator), over the benchmark's workload; prints CPU ms per 1,000 events for each, and the top of
 // a V8 CPU profile grouped by package and by project file. docs/BENCHMARKS.md has the figures.
+import { fork } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -12,8 +13,12 @@ import { parseCli } from './lib/cli.ts';
 import { buildWorkload } from './lib/workload.ts';
 
 const options = parseCli(
-  z.object({ events: z.coerce.number().int().min(1000).max(1_000_000).default(50_000), top: z.coerce.number().int().default(15) }),
-  'npm run profile -- [--events N] [--top N]',
+  z.object({
+    events: z.coerce.number().int().min(1000).max(1_000_000).default(50_000),
+    top: z.coerce.number().int().default(15),
+    sdk: z.boolean().default(false),
+  }),
+  'npm run profile -- [--events N] [--top N] [--sdk: real SDK calls to a stand-in server instead of mocks]',
 );
 
 Object.assign(process.env, {
@@ -31,15 +36,37 @@ Object.assign(process.env, {
 // As deployed, each log line is written; here it goes nowhere, at the same cost of formatting it.
 process.stdout.write = (() => true) as typeof process.stdout.write;
 
-const sqs = mockClient(SQSClient);
-const dynamo = mockClient(DynamoDBDocumentClient);
 const bodies: string[] = [];
-sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: Array<{ Id: string; MessageBody: string }> }) => {
-  for (const entry of input.Entries) bodies.push(entry.MessageBody);
-  return { Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: entry.Id, MD5OfMessageBody: '' })), Failed: [] };
-});
-dynamo.on(BatchGetCommand).resolves({ Responses: {}, UnprocessedKeys: {} });
-dynamo.on(TransactWriteCommand).resolves({});
+if (options.sdk) {
+  // The SDK's calls go over HTTP to a stand-in in another process; the bodies publish sends are
+  // taken from the SDK as it sends them.
+  const server = fork(new URL('./lib/profile/fake-aws.ts', import.meta.url).pathname, { stdio: 'ignore' });
+  const port = await new Promise<number>((resolve) => server.once('message', (message) => resolve(Number(message))));
+  process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${port}`;
+  // The SQS client sends to the queue URL's host.
+  process.env.QUEUE_URL = `http://127.0.0.1:${port}/000000000000/events`;
+  process.env.DLQ_URL = `http://127.0.0.1:${port}/000000000000/events-dlq`;
+  process.on('exit', () => server.kill());
+  const { SQSClient: Sqs } = await import('@aws-sdk/client-sqs');
+  const send = Sqs.prototype.send;
+  Sqs.prototype.send = function (
+    this: InstanceType<typeof Sqs>,
+    command: { input: { Entries?: Array<{ MessageBody: string }> } },
+    ...rest: unknown[]
+  ) {
+    for (const entry of command.input.Entries ?? []) bodies.push(entry.MessageBody);
+    return (send as (...args: unknown[]) => unknown).call(this, command, ...rest);
+  } as typeof send;
+} else {
+  const sqs = mockClient(SQSClient);
+  const dynamo = mockClient(DynamoDBDocumentClient);
+  sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: Array<{ Id: string; MessageBody: string }> }) => {
+    for (const entry of input.Entries) bodies.push(entry.MessageBody);
+    return { Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: entry.Id, MD5OfMessageBody: '' })), Failed: [] };
+  });
+  dynamo.on(BatchGetCommand).resolves({ Responses: {}, UnprocessedKeys: {} });
+  dynamo.on(TransactWriteCommand).resolves({});
+}
 
 const { handler: publish } = await import('../functions/publish/handler.ts');
 const { handler: processMessages } = await import('../functions/process/handler.ts');
