@@ -14,7 +14,9 @@ const usage = `npm run chaos -- --minutes M [--seed S] [--clients N] [--port P] 
   --port P           the chaos run's own emulator (default 4568)
   --restart-every S  mean seconds between emulator restarts (default 300)
   --kill-every S     mean seconds between worker kills (default 60)
-  --json FILE        also write the report as JSON`;
+  --json FILE        also write the report as JSON
+  --resume HISTORY   a kept history whose run did not reach its end: read the final state on its
+                     emulator (still up) and check the history against it`;
 
 const options = parseCli(
   z.object({
@@ -25,6 +27,7 @@ const options = parseCli(
     'restart-every': z.coerce.number().positive().default(300),
     'kill-every': z.coerce.number().positive().default(60),
     json: z.string().optional(),
+    resume: z.string().optional(),
   }),
   usage,
 );
@@ -37,6 +40,7 @@ const report = await runChaos({
   restartEverySeconds: options['restart-every'],
   killEverySeconds: options['kill-every'],
   log: (line) => console.log(line),
+  ...(options.resume ? { resume: options.resume } : {}),
 });
 console.log(`\nchaos report (seed ${seed}, ${options.minutes} min; history ${report.historyFile})
 operations  ${JSON.stringify(report.operations)}

@@ -18,7 +18,7 @@ export interface ChaosEmulator {
   remove(): void;
 }
 
-export function chaosEmulator(port: number): ChaosEmulator {
+export function chaosEmulator(port: number, options: { attach?: boolean } = {}): ChaosEmulator {
   const id = `emulator-chaos-${port}`;
   const stateDir = join(projectRoot, '.idemlog', `${id}-state`);
   const stackFile = join(projectRoot, '.idemlog', `stack-${id}.json`);
@@ -36,15 +36,18 @@ export function chaosEmulator(port: number): ChaosEmulator {
   };
   const emulator = (command: 'start' | 'stop') =>
     execFileSync('bash', ['scripts/emulator.sh', command], { cwd: projectRoot, env, stdio: 'ignore', timeout: 900_000 });
-  rmSync(stateDir, { recursive: true, force: true });
-  emulator('start');
-  const deployed = spawnSync('node', ['scripts/deploy.ts', '--force'], {
-    cwd: projectRoot,
-    env: { ...env, IDEMLOG_FAULT_INJECTION: 'on' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-    timeout: 600_000,
-  });
-  if (deployed.status !== 0) throw new Error('deploying the chaos stack failed');
+  // Attached: the emulator of a run whose end did not finish is still up, with its state and stack.
+  if (!options.attach) {
+    rmSync(stateDir, { recursive: true, force: true });
+    emulator('start');
+    const deployed = spawnSync('node', ['scripts/deploy.ts', '--force'], {
+      cwd: projectRoot,
+      env: { ...env, IDEMLOG_FAULT_INJECTION: 'on' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 600_000,
+    });
+    if (deployed.status !== 0) throw new Error('deploying the chaos stack failed');
+  }
   return {
     stack: JSON.parse(readFileSync(stackFile, 'utf8')) as StackInfo,
     start: () => emulator('start'),

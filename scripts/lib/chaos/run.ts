@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -30,6 +30,8 @@ export interface ChaosOptions {
   restartEverySeconds: number;
   killEverySeconds: number;
   log: (line: string) => void;
+  /** A history a run kept whose end did not finish: read the stack's final state on its emulator (still up) and check it. */
+  resume?: string;
 }
 
 export interface ChaosReport {
@@ -52,9 +54,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const random = seededRandom(options.seed);
   const dir = join(projectRoot, '.idemlog', 'chaos');
   mkdirSync(dir, { recursive: true });
-  const historyFile = join(dir, `history-${new Date().toISOString().replace(/[:.]/g, '-')}-seed${options.seed}.jsonl`);
-  writeFileSync(historyFile, '');
-  const history: Operation[] = [];
+  const historyFile = options.resume ?? join(dir, `history-${new Date().toISOString().replace(/[:.]/g, '-')}-seed${options.seed}.jsonl`);
+  const history: Operation[] = options.resume
+    ? readFileSync(options.resume, 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as Operation)
+    : [];
+  if (!options.resume) writeFileSync(historyFile, '');
   const record = (op: Operation) => {
     history.push(op);
     appendFileSync(historyFile, `${JSON.stringify(op)}\n`);
@@ -64,12 +71,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     faults[kind] = (faults[kind] ?? 0) + n;
   };
 
-  options.log(`chaos: starting its own emulator on port ${options.port} and deploying (fault injection on)`);
-  const emulator = chaosEmulator(options.port);
+  options.log(
+    options.resume
+      ? `chaos: resuming ${options.resume} (${history.length} operations) on the emulator still up on port ${options.port}`
+      : `chaos: starting its own emulator on port ${options.port} and deploying (fault injection on)`,
+  );
+  const emulator = chaosEmulator(options.port, { attach: options.resume !== undefined });
   const { stack } = emulator;
-  const started = Date.now();
+  // A resumed history's times go on from its last operation.
+  const lastAt = history.reduce((latest, op) => Math.max(latest, 'completedAt' in op ? op.completedAt : 0), 0);
+  const started = Date.now() - lastAt;
   const at = () => Date.now() - started;
-  const deadline = started + options.minutes * 60_000;
+  const deadline = options.resume ? Date.now() : started + options.minutes * 60_000;
   let restarting = false;
   // What is in flight, for the progress line: a run that does not end says what it waits for.
   const inFlight = new Map<number, string>();
@@ -122,10 +135,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const cursors = new Set<string>();
     let cursor: string | undefined;
     do {
-      const result = await http(
-        { method: 'GET', path: '/events', query: { ...query, ...(cursor ? { cursor } : {}) }, headers: {}, caller: client },
-        0,
-      );
+      const request: HttpRequest = {
+        method: 'GET',
+        path: '/events',
+        query: { ...query, ...(cursor ? { cursor } : {}) },
+        headers: {},
+        caller: client,
+      };
+      let result = await http(request, 0);
+      // A final walk reads the state the check is made against: a page the stack refused for a
+      // passing reason (429, 5xx, no answer) is asked for again, not taken as the end.
+      for (let retry = 0; final && retry < 30 && (result.answer === 'unknown' || result.answer.status !== 200); retry++) {
+        await sleep(2000);
+        result = await http(request, 0);
+      }
       if (result.answer === 'unknown') break;
       pages.push(result.answer);
       cursor = result.answer.status === 200 ? (result.answer.body.next_cursor ?? undefined) : undefined;
@@ -365,6 +388,7 @@ async function settle(
   for (const topic of topics.keys()) {
     const read = await walk('final', { topic, limit: '1000' }, true);
     for (const page of read.pages) {
+      if (page.status !== 200) throw new Error(`the final walk of topic ${topic} was refused: ${JSON.stringify(page).slice(0, 300)}`);
       for (const event of page.body.events) events.set(JSON.stringify([event.topic, event.event_id]), event);
     }
   }
