@@ -48,7 +48,10 @@ export class DynamoDbCounterStore implements CounterStore {
     const partition = counterPartitionOf(topic);
     const range = topicCounterRange(topic);
     const keys = Array.from({ length: topicShardKeys }, (_, key) => counterPartitionKey(partition, key));
-    const items = (await Promise.all(keys.map((pk) => this.queryAll(pk, range, signal)))).flat();
+    // Only this topic's own items: the range holds nothing else for a valid name, and a name is never trusted to be one.
+    const items = (await Promise.all(keys.map((pk) => this.queryAll(pk, range, signal))))
+      .flat()
+      .filter((item) => topicOfCounterItem(String(item.sk)) === topic);
     return items.length === 0 ? undefined : items.reduce((total: Counts, item) => addCounts(total, countsOfItem(item)), noCounts());
   }
 

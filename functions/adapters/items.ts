@@ -63,7 +63,8 @@ export const topicCounterKey = (topic: string, shard: number) => ({
 /**
  * The counter items of one topic on one shard key lie in this range of sort keys, from the
  * topic's name itself: the earlier layout's item (one per shard key, the sort key the bare name)
- * is read and summed too, so a table written by an earlier release needs no migration.
+ * is read and summed too, so a table written by an earlier release with its default of 8 shards
+ * (or fewer) needs no migration; one written with more would be under-read and needs new tables.
  */
 export const topicCounterRange = (topic: string) => ({ from: topic, to: `${topic}${afterTopicMark}` });
 /** A sort key past every counter item of `topic`. */

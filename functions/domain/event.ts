@@ -20,6 +20,8 @@ export const nameParameter = z
   .string()
   .min(1, 'must not be empty')
   .refine((s) => s.length <= limits.maxFieldChars, `must be at most ${limits.maxFieldChars} characters`)
+  // No name holds one; the counters' sort keys use U+0001 and U+0002 as separators.
+  .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
   .refine((s) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)');
 
 /** Normalised to UTC with every fractional digit the client sent (see timestamp.ts). */

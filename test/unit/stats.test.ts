@@ -112,3 +112,10 @@ describe('rememberSuccess', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('a topic named in a query', () => {
+  it('is refused when it holds a control character: the counters’ sort keys use U+0001 and U+0002 as separators', () => {
+    for (const topic of ['billing\u000167', 'x\u0001', 'a\u0002', 'tab\there'])
+      expect(() => parseStatsQuery({ topic })).toThrow(InvalidQueryError);
+  });
+});

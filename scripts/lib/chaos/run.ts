@@ -369,7 +369,8 @@ async function settle(
       {
         method: 'GET',
         path: '/stats',
-        query: { topics_limit: '1000', ...(cursor ? { topics_cursor: cursor } : {}) },
+        // A few topics a page, so that the listing's paging is read as well.
+        query: { topics_limit: '3', ...(cursor ? { topics_cursor: cursor } : {}) },
         headers: {},
         caller: 'final',
       },
@@ -381,18 +382,28 @@ async function settle(
       unique_processed: answer.body.unique_processed,
       duplicate_dropped: answer.body.duplicate_dropped,
     };
-    for (const [topic, counts] of Object.entries(answer.body.topics)) topics.set(topic, counts as FinalState['totals']);
-    cursor = answer.body.topics_next_cursor ?? undefined;
+    for (const [topic, counts] of Object.entries(answer.body.topics)) {
+      if (topics.has(topic)) throw new Error(`the final /stats listing gave topic ${JSON.stringify(topic)} twice`);
+      topics.set(topic, counts as FinalState['totals']);
+    }
+    const next = answer.body.topics_next_cursor ?? undefined;
+    if (next !== undefined && next === cursor) throw new Error('the final /stats listing gave the same cursor twice');
+    cursor = next;
   } while (cursor);
   const events: FinalState['events'] = new Map();
   for (const topic of topics.keys()) {
     const read = await walk('final', { topic, limit: '1000' }, true);
+    if (read.pages.at(-1)?.body?.next_cursor) throw new Error(`the final walk of topic ${topic} did not finish`);
     for (const page of read.pages) {
       if (page.status !== 200) throw new Error(`the final walk of topic ${topic} was refused: ${JSON.stringify(page).slice(0, 300)}`);
       for (const event of page.body.events) events.set(JSON.stringify([event.topic, event.event_id]), event);
     }
   }
-  await walk('final', { limit: '1000' }, true);
+  // Every topic by time (the by-time index), in pages small enough to answer in time; the check
+  // compares it with what is stored, so it must be whole.
+  const all = await walk('final', { limit: '200' }, true);
+  if (all.pages.some((page) => page.status !== 200) || all.pages.at(-1)?.body.next_cursor)
+    throw new Error(`the final walk of every topic did not finish: ${JSON.stringify(all.pages.at(-1)).slice(0, 300)}`);
   return { state: { events, totals: totals!, topics }, redriven };
 }
 
