@@ -169,11 +169,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       record({ op: 'stats', client, invokedAt, completedAt: at(), query: { topics_limit: '0' }, pages: [result.answer] });
   };
 
+  const markers = { made: 0 };
   // The clients: each sends generated requests until the time is up.
   const clientLoop = async (c: number) => {
     let round = 0;
     while (Date.now() < deadline) {
-      const requests = Array.from({ length: 5 }, () => chaosRequest(random));
+      const requests = Array.from({ length: 5 }, () => chaosRequest(random, markers));
       await runClient(`client${c}`, `caller${c % 2}`, requests, `chaos-${options.seed}-${c}-${round++}`, {
         http,
         walk: (client, query) => walk(client, { ...query }),
@@ -408,7 +409,7 @@ async function settle(
 }
 
 /** A request of the chaos run: the simulator's kinds, over a wide id space, some carrying a fault marker. */
-function chaosRequest(random: () => number): RequestPlan {
+function chaosRequest(random: () => number, markers: { made: number }): RequestPlan {
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   // Half of them batches as shippers send, the others a few events: the run's events per second are bounded by requests per second.
   const size = random() < 0.5 ? 1 + Math.floor(random() * 400) : 1 + Math.floor(random() * 20);
@@ -420,15 +421,15 @@ function chaosRequest(random: () => number): RequestPlan {
     spelling: Math.floor(random() * 8),
     heavy: random() < 0.002 ? pick(['big', 'deep'] as const) : 'none',
   }));
-  // Now and then a fault marker, for the deployed stack's fault injection.
-  if (random() < 0.08) {
-    const fault = pick([
+  // Now and then a fault marker, the kinds in turn: a short run meets every kind.
+  if (random() < 0.15) {
+    const fault = [
       { mode: 'crash_after_write', times: 1 + Math.floor(random() * 2) },
       { mode: 'fail', times: 1 + Math.floor(random() * 2) },
       { mode: 'conflict', times: 1 + Math.floor(random() * 3) },
       { mode: 'slow', ms: 200 + Math.floor(random() * 2500) },
       { mode: 'refuse_enqueue', until: new Date(Date.now() + Math.floor(random() * 3000)).toISOString() },
-    ]);
+    ][markers.made++ % 5]!;
     events[Math.floor(random() * events.length)]!.fault = fault;
   }
   return {
