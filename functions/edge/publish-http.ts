@@ -59,9 +59,13 @@ export function decodeBody({ body, isBase64Encoded }: Pick<RawRequest, 'body' | 
   if (body === null || body === '')
     throw new MalformedBodyError('the request body is empty; send a JSON event, array or {"events": [...]}');
   const text = isBase64Encoded ? utf8Of(Buffer.from(body, 'base64')) : body;
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > limits.maxBodyBytes) throw new TooLargeError(`request body is ${bytes} bytes; the limit is ${limits.maxBodyBytes}`);
+  assertBodySize(Buffer.byteLength(text, 'utf8'));
   return text;
+}
+
+/** Every body, of every protocol, is refused past one limit (docs/API.md). */
+export function assertBodySize(bytes: number): void {
+  if (bytes > limits.maxBodyBytes) throw new TooLargeError(`request body is ${bytes} bytes; the limit is ${limits.maxBodyBytes}`);
 }
 
 export function utf8Of(bytes: Uint8Array): string {

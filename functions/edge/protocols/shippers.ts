@@ -1,8 +1,9 @@
-import { DomainError, MalformedBodyError, TooLargeError } from '../../domain/errors.ts';
+import { DomainError, MalformedBodyError } from '../../domain/errors.ts';
 import type { LogEvent } from '../../domain/event.ts';
 import { limits } from '../../domain/limits.ts';
 import { sortRecords } from '../../domain/publish-request.ts';
 import { type HttpReply, type Problem, problemOf } from '../../shared/http.ts';
+import { assertBodySize } from '../publish-http.ts';
 import { expandContent } from './compression.ts';
 import { bulkAnswer, bulkItems } from './elastic.ts';
 import { lokiFormatOf, lokiRecords } from './loki.ts';
@@ -53,7 +54,7 @@ async function answer(request: ShipperRequest, ingest: Ingest): Promise<HttpRepl
 
 function bytesOf(request: ShipperRequest): Uint8Array {
   const raw = Buffer.from(request.body ?? '', request.isBase64Encoded ? 'base64' : 'utf8');
-  if (raw.length > limits.maxBodyBytes) throw new TooLargeError(`request body is ${raw.length} bytes; the limit is ${limits.maxBodyBytes}`);
+  assertBodySize(raw.length);
   return expandContent(raw, request.contentEncoding);
 }
 
