@@ -1,5 +1,5 @@
 import { type APIGatewayClient, paginateGetApiKeys } from '@aws-sdk/client-api-gateway';
-import { timeoutSignal } from '../shared/deadline.ts';
+import { withTimeout } from '../shared/deadline.ts';
 import { describe } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 
@@ -52,15 +52,13 @@ export class ApiKeyDirectory {
     this.triedAt = this.now();
     try {
       const keys = new Map<string, ApiKeyRecord>();
-      const pages = paginateGetApiKeys(
-        { client: this.client, pageSize: 500 },
-        { includeValues: true },
-        { abortSignal: timeoutSignal(4000) },
-      );
-      for await (const page of pages) {
-        for (const key of page.items ?? [])
-          if (key.value && key.id) keys.set(key.value, { id: key.id, enabled: key.enabled !== false, tags: key.tags ?? {} });
-      }
+      await withTimeout(4000, async (abortSignal) => {
+        const pages = paginateGetApiKeys({ client: this.client, pageSize: 500 }, { includeValues: true }, { abortSignal });
+        for await (const page of pages) {
+          for (const key of page.items ?? [])
+            if (key.value && key.id) keys.set(key.value, { id: key.id, enabled: key.enabled !== false, tags: key.tags ?? {} });
+        }
+      });
       this.keys = keys;
       this.readAt = this.now();
     } catch (error) {

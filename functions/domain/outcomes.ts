@@ -1,4 +1,4 @@
-import { timeoutSignal } from '../shared/deadline.ts';
+import { withTimeout } from '../shared/deadline.ts';
 import { withRetries } from '../shared/retry.ts';
 import type { PackedMessage } from './envelope.ts';
 
@@ -26,19 +26,27 @@ export async function awaitOutcomes(
 ): Promise<EventOutcome[]> {
   const found = new Map<string, string>();
   const wanted = chunks.map((chunk) => chunk.id);
-  const signal = AbortSignal.any([timeoutSignal(options.waitMs), ...(options.signal ? [options.signal] : [])]);
-  try {
-    await withRetries(
-      async () => {
-        const missing = wanted.filter((id) => !found.has(id));
-        for (const [id, letters] of await reader.outcomesOf(missing, signal)) found.set(id, letters);
-        if (found.size < wanted.length) throw new StillPending(`${wanted.length - found.size} chunk(s) not applied yet`);
-      },
-      { attempts: Number.POSITIVE_INFINITY, retryable: (error) => error instanceof StillPending, minDelayMs: 50, maxDelayMs: 500, signal },
-    );
-  } catch (error) {
-    if (!signal.aborted) throw error;
-  }
+  await withTimeout(options.waitMs, async (timeout) => {
+    const signal = AbortSignal.any([timeout, ...(options.signal ? [options.signal] : [])]);
+    try {
+      await withRetries(
+        async () => {
+          const missing = wanted.filter((id) => !found.has(id));
+          for (const [id, letters] of await reader.outcomesOf(missing, signal)) found.set(id, letters);
+          if (found.size < wanted.length) throw new StillPending(`${wanted.length - found.size} chunk(s) not applied yet`);
+        },
+        {
+          attempts: Number.POSITIVE_INFINITY,
+          retryable: (error) => error instanceof StillPending,
+          minDelayMs: 50,
+          maxDelayMs: 500,
+          signal,
+        },
+      );
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    }
+  });
   const outcomes: EventOutcome[] = Array.from({ length: eventCount }, () => 'pending');
   for (const chunk of chunks) {
     const letters = found.get(chunk.id);

@@ -8,7 +8,7 @@ import { DeadlineError } from '../domain/errors.ts';
 import { dynamoClient } from '../shared/clients/dynamo.ts';
 import { sqsClient } from '../shared/clients/sqs.ts';
 import { config } from '../shared/config.ts';
-import { deadlineSignal } from '../shared/deadline.ts';
+import { withDeadline } from '../shared/deadline.ts';
 import { describe } from '../shared/http.ts';
 import { observed } from '../shared/lambda.ts';
 import { logger } from '../shared/logger.ts';
@@ -94,7 +94,9 @@ function processRecordWithin(context: Context, signal: AbortSignal, toRelease: s
 
 /** Messages this invocation had no time to start or finish go back to the queue at once, not after the visibility timeout. */
 async function releaseUnfinished(receiptHandles: string[], context: Context): Promise<void> {
-  const result = await releaseForRedelivery(sqsClient(), QUEUE_URL, receiptHandles, deadlineSignal(context, releaseMarginMs));
+  const result = await withDeadline(context, releaseMarginMs, (signal) =>
+    releaseForRedelivery(sqsClient(), QUEUE_URL, receiptHandles, signal),
+  );
   metrics.addMetric('MessagesReleased', MetricUnit.Count, result.released);
   if (result.failed > 0)
     logger.warn('messages not finished stay invisible until their visibility timeout', {
@@ -110,11 +112,12 @@ export const handler = observed(async (event: SQSEvent, context: Context) => {
   // Messages one after another: each one's pre-read then sees what the previous one stored, instead
   // of racing it into a cancelled transaction. Concurrency comes from concurrent invocations.
   const unfinished: string[] = [];
-  const response = await processPartialResponse(
-    event,
-    processRecordWithin(context, deadlineSignal(context, deadlineMarginMs), unfinished),
-    processor,
-    { context, throwOnFullBatchFailure: false, processInParallel: false },
+  const response = await withDeadline(context, deadlineMarginMs, (signal) =>
+    processPartialResponse(event, processRecordWithin(context, signal, unfinished), processor, {
+      context,
+      throwOnFullBatchFailure: false,
+      processInParallel: false,
+    }),
   );
   if (unfinished.length > 0) await releaseUnfinished(unfinished, context);
   metrics.addMetric('BatchDuration', MetricUnit.Milliseconds, Math.round(performance.now() - started));

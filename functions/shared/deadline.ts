@@ -1,21 +1,31 @@
 import type { Context } from 'aws-lambda';
 
 /**
- * A signal that aborts after `ms`, with a TimeoutError as AbortSignal.timeout gives, on the
- * global setTimeout: the simulator's clock (scripts/lib/sim) runs it in simulated time, where
- * AbortSignal.timeout's own timer would run in real time. The timer never keeps a process alive.
+ * Runs `work` with a signal that aborts after `ms`, with a TimeoutError as AbortSignal.timeout
+ * gives. The timer is the global setTimeout, so the simulator's clock (scripts/lib/sim) runs it in
+ * simulated time; it never keeps a process alive, and it is cleared when the work ends: a warm
+ * worker does not keep, and later fire, a timer for every invocation it has served.
  */
-export function timeoutSignal(ms: number): AbortSignal {
+export async function withTimeout<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DOMException('The operation timed out', 'TimeoutError')), ms);
   (timer as { unref?: () => void }).unref?.();
-  return controller.signal;
+  try {
+    return await work(controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
- * A signal that aborts `marginMs` before the invocation's own timeout, so that work still running
- * is cancelled and answered for (an HTTP error, a batch item failure) instead of being killed.
+ * Runs `work` with a signal that aborts `marginMs` before the invocation's own timeout, so that
+ * work still running is cancelled and answered for (an HTTP error, a batch item failure) instead
+ * of being killed.
  */
-export function deadlineSignal(context: Pick<Context, 'getRemainingTimeInMillis'>, marginMs: number): AbortSignal {
-  return timeoutSignal(Math.max(1, context.getRemainingTimeInMillis() - marginMs));
+export function withDeadline<T>(
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+  marginMs: number,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  return withTimeout(Math.max(1, context.getRemainingTimeInMillis() - marginMs), work);
 }

@@ -16,7 +16,7 @@ import {
   UnavailableError,
   UnsupportedMediaTypeError,
 } from '../domain/errors.ts';
-import { deadlineSignal } from './deadline.ts';
+import { withDeadline } from './deadline.ts';
 import { observed } from './lambda.ts';
 import { logger } from './logger.ts';
 
@@ -181,7 +181,7 @@ export const httpHandler = (methods: string[], fn: HttpFn) =>
     try {
       if (!methods.includes(method))
         throw new MethodNotAllowedError(`${method} is not allowed on ${event.path}; use ${methods.join(', ')}`, methods);
-      result = await fn(event, { signal: deadlineSignal(context, deadlineMarginMs), context });
+      result = await withDeadline(context, deadlineMarginMs, (signal) => fn(event, { signal, context }));
     } catch (error) {
       result = toErrorReply(error);
     }
