@@ -16,6 +16,7 @@ import { soak } from './lib/bench/soak.ts';
 import { bundleSizes, machine } from './lib/bench/system.ts';
 import { parseCli } from './lib/cli.ts';
 import { deployLocal } from './lib/deploy-local.ts';
+import { clearWorkerProfiles, topOf, workerProfiles } from './lib/profile/top.ts';
 import { type Protocol, protocols } from './lib/protocol-requests.ts';
 
 const usage = `usage: npm run bench -- [options]
@@ -31,6 +32,9 @@ const usage = `usage: npm run bench -- [options]
   --emulator-ttl      leave DynamoDB TTL on in the emulator (default: off, since its reaper stalls every call; see docs/BENCHMARKS.md)
   --protocol P        also run the default configuration with the requests in a shipper's protocol
                       (otlp, loki, elastic, splunk; a comma list, or all), beside the native publish
+  --cpu-profile       profile the functions' workers over each measured run of the default configuration
+                      (node --import scripts/lib/profile/worker-profiler.ts) and print the top of each
+                      function's profile; the profiler's own cost makes that run's figures higher
   --soak N            instead: push N events through the default configuration, reporting every 100,000
   --json              print the report as JSON on stdout`;
 
@@ -51,6 +55,7 @@ const optionsSchema = z.object({
   'reuse-emulator': z.boolean().default(false),
   'emulator-ttl': z.boolean().default(false),
   soak: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  'cpu-profile': z.boolean().default(false),
   json: z.boolean().default(false),
 });
 const options = parseCli(optionsSchema, usage);
@@ -65,6 +70,9 @@ const shape: Shape = {
 const log = (line: string) => {
   if (!options.json) console.error(line);
 };
+/** The functions' NODE_OPTIONS as serverless.yml deploys them. */
+const deployedNodeOptions = '--enable-source-maps';
+const workerProfiler = new URL('./lib/profile/worker-profiler.ts', import.meta.url).pathname;
 const freshEmulator = !options['reuse-emulator'] && (await mayRestartEmulator());
 
 /** Deploys a configuration (on a fresh emulator unless told otherwise) and warms its functions. */
@@ -73,7 +81,12 @@ async function prepare(config: ConfigName) {
   log(`== ${config}: deploying ${JSON.stringify(configs[config])}`);
   // The no-op hop is timed on the fallback route, which every stage throttles per route (10
   // requests/s): the benchmark's own deployment lifts that one limit.
-  const stack = deployLocal('off', { ...configs[config], IDEMLOG_API_OPEN_RATE: '100000', IDEMLOG_API_OPEN_BURST: '100000' });
+  const stack = deployLocal('off', {
+    ...configs[config],
+    IDEMLOG_API_OPEN_RATE: '100000',
+    IDEMLOG_API_OPEN_BURST: '100000',
+    ...(options['cpu-profile'] ? { IDEMLOG_NODE_OPTIONS: `${deployedNodeOptions} --import=${workerProfiler}` } : {}),
+  });
   if (!options['emulator-ttl']) await stopTtlReaper(stack);
   await waitForEmptyQueue(apiTargetOf(stack));
   return stack;
@@ -96,7 +109,10 @@ async function runDefault(): Promise<RunOfDefault> {
   const before = await emulatorCeiling(stack, shape, parallel);
   await warmUp(apiTargetOf(stack), shape, options.concurrency);
   const hop = await measureNoOpHop(apiTargetOf(stack), options.concurrency, 2000);
-  const figures = await measureRun(stack, configs.default, shape, { concurrency: options.concurrency });
+  const figures = await measureRun(stack, configs.default, shape, {
+    concurrency: options.concurrency,
+    profileWorkers: options['cpu-profile'],
+  });
   const after = await emulatorCeiling(stack, shape, parallel);
   return { figures, ceiling: meanCeiling(before, after), hop };
 }
@@ -141,6 +157,7 @@ async function main() {
     publish_p99_ms: number;
     native_events_per_s: number;
   }> = [];
+  if (options['cpu-profile']) clearWorkerProfiles();
   for (let run = 1; run <= options.runs; run++) {
     log(`\n## run ${run} of ${options.runs}`);
     if (!options['only-default']) baselineRuns.push(await runBaseline());
@@ -193,8 +210,17 @@ async function main() {
         `  ${protocol.padEnd(8)} ${summary.events_per_s} events/s (native ${summary.native_events_per_s}), ratio ${summary.ratio_to_native} (runs ${summary.ratios.join(', ')}), publish p99 ${summary.publish_p99_ms} ms, exact ${summary.exact}`,
       );
   }
+  if (options['cpu-profile']) printWorkerProfiles();
   const exact = defaults.exact && (baseline?.exact ?? true) && (idempotency?.exact ?? true) && protocolRuns.every((run) => run.exact);
   process.exit(exact ? 0 : 1);
+}
+
+/** The top of each function's profile over the measured runs, on stderr. */
+function printWorkerProfiles(): void {
+  for (const [name, profiles] of workerProfiles()) {
+    console.error(`\ntop of ${name}'s profile over the measured runs (${profiles.length} workers; self time, grouped):`);
+    for (const [where, share] of topOf(profiles, 20)) console.error(`  ${(share * 100).toFixed(1).padStart(5)} %  ${where}`);
+  }
 }
 
 /** Medians per protocol; each run's ratio is to the native publish measured in the same run. */

@@ -10,6 +10,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { z } from 'zod';
 import { parseCli } from './lib/cli.ts';
+import { topOf } from './lib/profile/top.ts';
 import { buildWorkload } from './lib/workload.ts';
 
 const options = parseCli(
@@ -149,37 +150,7 @@ for (const [name, profile] of [
   ['process', processProfile],
 ] as const) {
   console.error(`\ntop of the ${name} profile (self time, grouped):`);
-  for (const [where, share] of topOf(profile, options.top)) console.error(`  ${(share * 100).toFixed(1).padStart(5)} %  ${where}`);
+  for (const [where, share] of topOf([profile], options.top)) console.error(`  ${(share * 100).toFixed(1).padStart(5)} %  ${where}`);
 }
-
-interface ProfileNode {
-  id: number;
-  hitCount?: number;
-  callFrame: { functionName: string; url: string };
-}
-
-/** Self time by package (node_modules/<name>), project file, or Node's own code. */
-function topOf(profile: { nodes: ProfileNode[] }, top: number): Array<[string, number]> {
-  const groups = new Map<string, number>();
-  let total = 0;
-  for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
-    if (hits === 0) continue;
-    total += hits;
-    const { url, functionName } = node.callFrame;
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
-    const project = /\/work\/[^/]+\/[^/]+\/(functions\/.*)$/.exec(url)?.[1] ?? /(functions\/[^?]*)$/.exec(url)?.[1];
-    const where = pkg
-      ? pkg
-      : project
-        ? `${project} ${functionName || '(anonymous)'}`
-        : url
-          ? url.replace(/^.*\//, '')
-          : `(${functionName || 'program'})`;
-    groups.set(where, (groups.get(where) ?? 0) + hits);
-  }
-  return [...groups]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([where, hits]) => [where, hits / total]);
-}
+// The stand-in server's IPC channel would keep this process alive.
+process.exit(0);

@@ -1,6 +1,37 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { round } from './system.ts';
 
+/** The emulator's Lambda workers, by pid. */
+function workerPids(): number[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  return pids.map(Number).filter((pid) => {
+    try {
+      return roleOf(pid, readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '))?.endsWith(' workers') ?? false;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Starts, or stops and writes, every worker's CPU profile (scripts/lib/profile/worker-profiler.ts,
+ * loaded only in a deployment made with --cpu-profile: elsewhere SIGUSR2 would end the worker).
+ */
+export function toggleWorkerProfiles(): void {
+  for (const pid of workerPids()) {
+    try {
+      process.kill(pid, 'SIGUSR2');
+    } catch {
+      // the worker exited meanwhile
+    }
+  }
+}
+
 /** CPU seconds used so far, by role: the emulator, each function's workers, and this benchmark. */
 export type CpuByRole = Record<string, number>;
 

@@ -18,6 +18,8 @@ const summarised = [
   'wru_per_event_reported_by_emulator',
   'usd_per_million',
   'seconds',
+  'functions_cpu_per_1000_events',
+  'functions_cpu_share_of_emulator',
 ] as const;
 
 export interface RunOfDefault {
@@ -81,6 +83,11 @@ export function targets(defaults: ConfigSummary, relative: ReturnType<typeof rel
     publish_p99_above_hop_ms: check(relative.publish_p99_above_hop_ms.median, '<= 20', relative.publish_p99_above_hop_ms.median <= 20),
     wru_per_event: check(defaults.wru_per_event, '<= 2.3', defaults.wru_per_event <= 2.3),
     usd_per_million: check(defaults.usd_per_million, '<= 1.50', defaults.usd_per_million <= 1.5),
+    functions_cpu_share_of_emulator: check(
+      defaults.functions_cpu_share_of_emulator,
+      '<= 0.5 (issue 24: publish, process and authorizer workers over the emulator, CPU-s in the same run)',
+      defaults.functions_cpu_share_of_emulator <= 0.5,
+    ),
     worst_spread: check(worstSpread, '<= 0.15 (events/s, publish p99, share of ceiling)', worstSpread <= 0.15),
   };
 }
@@ -107,6 +114,8 @@ export function printReport(report: {
     ['publish p50 ms', (s) => withSpread(s, 'publish_p50_ms')],
     ['publish p99 ms', (s) => withSpread(s, 'publish_p99_ms')],
     ['  of it inside the function p50/p99', (s) => `${s.publish_handler_p50_ms} / ${s.publish_handler_p99_ms}`],
+    ['functions CPU-s /1000 ev', (s) => withSpread(s, 'functions_cpu_per_1000_events')],
+    ["  over the emulator's CPU", (s) => withSpread(s, 'functions_cpu_share_of_emulator')],
     ['DynamoDB WRU/event (AWS rules)', (s) => withSpread(s, 'wru_per_event')],
     ['DynamoDB WRU/event (emulator)', (s) => String(s.wru_per_event_reported_by_emulator)],
     ['USD per million events', (s) => withSpread(s, 'usd_per_million')],
@@ -146,7 +155,7 @@ publish above hop  p99 ${aboveHop.median} ms (runs: ${aboveHop.runs.join(', ')})
     if (summary) console.log(`  ${name.padEnd(9)} ${cpuLine(summary.runs[0]!.cpu_seconds_per_1000_events)}`);
   console.log(`  ceiling   ${cpuLine(ceiling.cpu_seconds_per_1000_events_runs[0]!)}`);
   if (report.idempotency) console.log(`idempotency keys   ${JSON.stringify(report.idempotency)}`);
-  console.log('\ntargets (issue 14):');
+  console.log('\ntargets (issues 14 and 24):');
   for (const [name, target] of Object.entries(report.targets)) {
     console.log(`  ${target.met ? 'met    ' : 'NOT MET'} ${name.padEnd(28)} ${target.figure} (target ${target.target})`);
   }

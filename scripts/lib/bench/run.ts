@@ -12,7 +12,7 @@ import type { StackInfo } from '../stack.ts';
 import { buildWorkload, type WorkloadEvent, type WorkloadOptions } from '../workload.ts';
 import type { Settings } from './configs.ts';
 import { costPerMillion, sqsBilledUnits } from './cost.ts';
-import { cpuByRole, cpuPerThousandEvents } from './cpu.ts';
+import { cpuByRole, cpuPerThousandEvents, toggleWorkerProfiles } from './cpu.ts';
 import { round } from './system.ts';
 
 export type Shape = Omit<WorkloadOptions, 'runId'>;
@@ -57,6 +57,10 @@ function sqsSendFigures(requests: WorkloadEvent[][], settings: Settings) {
   return { calls, billed, messages };
 }
 
+/** The functions every published event goes through (stats and the fallback serve the benchmark's own polling and hop). */
+const pipelineRoles = ['publish workers', 'process workers', 'authorize workers', 'ingest workers'];
+const pipelineFunctionsCpu = (cpu: Record<string, number>) => pipelineRoles.reduce((sum, role) => sum + (cpu[role] ?? 0), 0);
+
 export type RunFigures = Awaited<ReturnType<typeof measureRun>>;
 
 /**
@@ -68,12 +72,13 @@ export async function measureRun(
   stack: StackInfo,
   settings: Settings,
   shape: Shape,
-  options: { concurrency: number; idempotencyKeys?: boolean; protocol?: Protocol },
+  options: { concurrency: number; idempotencyKeys?: boolean; protocol?: Protocol; profileWorkers?: boolean },
 ) {
   const api = apiTargetOf(stack);
   const workload = buildWorkload({ ...shape, runId: randomBytes(4).toString('hex') });
   const since = Date.now() - 1000;
   const before = await snapshot(api, topicsOf(workload.requests));
+  if (options.profileWorkers) toggleWorkerProfiles();
   const cpuBefore = cpuByRole();
   const startedAt = Date.now();
   const load = await runLoad(workload.requests, {
@@ -92,6 +97,7 @@ export async function measureRun(
     // The run's CPU ends when the pipeline has drained, not after the per-topic comparison and the log reads.
     onDrained: () => {
       cpuAtDrain = cpuByRole();
+      if (options.profileWorkers) toggleWorkerProfiles();
     },
   });
   const accepted = load.accepted.length;
@@ -137,6 +143,9 @@ export async function measureRun(
     /** The consumer's rate once publishing is over, when it has the machine to itself. */
     drain_only_events_per_s: finishedAt > publishedAt ? round(handledAfterPublish / ((finishedAt - publishedAt) / 1000), 1) : null,
     cpu_seconds_per_1000_events: cpu,
+    functions_cpu_per_1000_events: round(pipelineFunctionsCpu(cpu), 3),
+    /** The pipeline's functions' CPU over the emulator's, in the same run (issue 24's target: at most 0.5). */
+    functions_cpu_share_of_emulator: cpu.emulator ? round(pipelineFunctionsCpu(cpu) / cpu.emulator, 3) : null,
     publish_events_per_s: round(accepted / (load.durationMs / 1000), 1),
     publish_p50_ms: round(percentile(load.latenciesMs, 50), 1),
     publish_p95_ms: round(percentile(load.latenciesMs, 95), 1),
