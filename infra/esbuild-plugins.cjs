@@ -42,4 +42,41 @@ const consolePage = {
   },
 };
 
-module.exports = [consolePage];
+/**
+ * zod re-exports all of its locales as one namespace (`z.locales`), which esbuild cannot shake:
+ * about 260 KiB of every function's bundle that each cold start parses and nobody reads. The
+ * namespace is resolved to English alone, the locale zod uses by default (its schemas import
+ * en.js themselves).
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)) return undefined;
+      return { path: join(args.resolveDir, '..', 'locales', 'index.js'), namespace: 'zod-locales' };
+    });
+    esbuild.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(args.path, '..', 'en.js'))};`,
+      loader: 'js',
+      resolveDir: join(args.path, '..'),
+    }));
+  },
+};
+
+/**
+ * IDEMLOG_TRACING=true at deploy bundles functions/shared/tracing-xray.ts (Powertools Tracer, the
+ * X-Ray SDK) in place of functions/shared/tracing.ts, which traces nothing and imports nothing.
+ */
+const tracing = {
+  name: 'tracing',
+  setup(esbuild) {
+    if (process.env.IDEMLOG_TRACING !== 'true') return;
+    esbuild.onResolve({ filter: /^\.\.?\/(?:\.\.\/)?tracing\.ts$/ }, (args) => {
+      const resolved = join(args.resolveDir, args.path);
+      if (resolved !== join(__dirname, '..', 'functions', 'shared', 'tracing.ts')) return undefined;
+      return { path: join(__dirname, '..', 'functions', 'shared', 'tracing-xray.ts') };
+    });
+  },
+};
+
+module.exports = [consolePage, zodEnglishOnly, tracing];

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tracer } from '../tracer.ts';
+import { traceClient } from '../tracing.ts';
 import { clientOptions } from './options.ts';
 
 let base: DynamoDBClient | undefined;
@@ -8,7 +8,7 @@ let dynamo: DynamoDBDocumentClient | undefined;
 
 /** The container's one DynamoDB client, built on first use and reused by every invocation. */
 export function dynamoBaseClient(): DynamoDBClient {
-  base ??= tracer.captureAWSv3Client(new DynamoDBClient(clientOptions()));
+  base ??= traceClient(new DynamoDBClient(clientOptions()));
   return base;
 }
 
