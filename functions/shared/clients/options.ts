@@ -25,3 +25,13 @@ export function clientOptions() {
   };
   return options;
 }
+
+/**
+ * The SDK's logger middleware copies every call's input and output to redact them for a logger,
+ * even when its logger discards everything, as ours does: a walk of a transaction's hundred items
+ * per call (docs/BENCHMARKS.md). Every client goes without it; SDK errors still reach our logs.
+ */
+export function withoutSdkLogging<Client extends { middlewareStack: { remove(name: string): boolean } }>(client: Client): Client {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
