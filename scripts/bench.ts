@@ -70,6 +70,8 @@ const shape: Shape = {
 const log = (line: string) => {
   if (!options.json) console.error(line);
 };
+/** Measured: a publish worker's CPU per request falls for its first dozen invocations, then holds (docs/BENCHMARKS.md). */
+const warmRequestsPerWorker = 15;
 const workerProfiler = new URL('./lib/profile/worker-profiler.ts', import.meta.url).pathname;
 const freshEmulator = !options['reuse-emulator'] && (await mayRestartEmulator());
 
@@ -106,14 +108,14 @@ async function runDefault(): Promise<RunOfDefault> {
   const stack = await prepare('default');
   const parallel = await triggerConcurrency(clientsFor(stack).lambda, stack.processFunction);
   const before = await emulatorCeiling(stack, shape, parallel);
-  await warmUp(apiTargetOf(stack), shape, options.concurrency);
+  const warm = await warmUp(apiTargetOf(stack), shape, options.concurrency, warmRequestsPerWorker);
   const hop = await measureNoOpHop(apiTargetOf(stack), options.concurrency, 2000);
   const figures = await measureRun(stack, configs.default, shape, {
     concurrency: options.concurrency,
     profileWorkers: options['cpu-profile'],
   });
   const after = await emulatorCeiling(stack, shape, parallel);
-  return { figures, ceiling: meanCeiling(before, after), hop };
+  return { figures, ceiling: meanCeiling(before, after), hop, warmUp: warm };
 }
 
 /** The default configuration with an Idempotency-Key on every request, and what the keys cost in write units. */

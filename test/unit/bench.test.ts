@@ -41,21 +41,25 @@ describe('benchmark figures', () => {
   });
 
   it('judges the pipeline against the ceiling and the hop measured in the same run', () => {
+    const warmUp = { requests_per_worker: 15, events: 24_000, cpu_seconds_per_1000_events: { emulator: 0.2 } };
     const runs: RunOfDefault[] = [
       {
-        figures: run({ events_per_s: 900, publish_p99_ms: 140 }),
+        figures: run({ events_per_s: 900, publish_p99_ms: 140, functions_cpu_share_of_emulator: 0.45 }),
         ceiling: { events_per_s: 1000, parallel: 3, cpu_seconds_per_1000_events: {} },
         hop: { p50_ms: 50, p99_ms: 130 },
+        warmUp,
       },
       {
-        figures: run({ events_per_s: 800, publish_p99_ms: 160 }),
+        figures: run({ events_per_s: 800, publish_p99_ms: 160, functions_cpu_share_of_emulator: 0.6 }),
         ceiling: { events_per_s: 1000, parallel: 3, cpu_seconds_per_1000_events: {} },
         hop: { p50_ms: 50, p99_ms: 100 },
+        warmUp,
       },
       {
-        figures: run({ events_per_s: 850, publish_p99_ms: 150 }),
+        figures: run({ events_per_s: 850, publish_p99_ms: 150, functions_cpu_share_of_emulator: 0.5 }),
         ceiling: { events_per_s: 1000, parallel: 3, cpu_seconds_per_1000_events: {} },
         hop: { p50_ms: 50, p99_ms: 120 },
+        warmUp,
       },
     ];
     const relative = relativeFigures(runs);
@@ -65,6 +69,8 @@ describe('benchmark figures', () => {
     expect(verdict.pipeline_share_of_ceiling.met).toBe(true);
     expect(verdict.publish_p99_ms.met).toBe(false);
     expect(verdict.publish_p99_above_hop_ms.met).toBe(false);
+    expect(verdict.functions_cpu_share_of_emulator).toMatchObject({ figure: 0.5, met: true });
+    expect(relative.warm_up.cpu_seconds_per_1000_events_runs).toHaveLength(3);
   });
 
   it('prices a million events from the units one run used', () => {

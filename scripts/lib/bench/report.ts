@@ -26,6 +26,7 @@ export interface RunOfDefault {
   figures: RunFigures;
   ceiling: { events_per_s: number; parallel: number; cpu_seconds_per_1000_events: Record<string, number> };
   hop: { p50_ms: number; p99_ms: number };
+  warmUp: { requests_per_worker: number; events: number; cpu_seconds_per_1000_events: Record<string, number> };
 }
 
 /** One configuration over its runs: the medians under the figures' own names, the rest beside them. */
@@ -66,6 +67,11 @@ export function relativeFigures(runs: RunOfDefault[]) {
       runs: runs.map((run) => run.hop),
     },
     publish_p99_above_hop_ms: { median: round(median(aboveHop), 1), runs: aboveHop.map((ms) => round(ms, 1)) },
+    warm_up: {
+      requests_per_worker: runs[0]!.warmUp.requests_per_worker,
+      events: runs[0]!.warmUp.events,
+      cpu_seconds_per_1000_events_runs: runs.map((run) => run.warmUp.cpu_seconds_per_1000_events),
+    },
   };
 }
 
@@ -154,6 +160,10 @@ publish above hop  p99 ${aboveHop.median} ms (runs: ${aboveHop.runs.join(', ')})
   for (const [name, summary] of Object.entries(report.configs))
     if (summary) console.log(`  ${name.padEnd(9)} ${cpuLine(summary.runs[0]!.cpu_seconds_per_1000_events)}`);
   console.log(`  ceiling   ${cpuLine(ceiling.cpu_seconds_per_1000_events_runs[0]!)}`);
+  const warm = report.relative.warm_up;
+  console.log(
+    `  warm-up   ${cpuLine(warm.cpu_seconds_per_1000_events_runs[0]!)} (${warm.events} events, ${warm.requests_per_worker} requests per publish worker: the workers' first invocations, their start included)`,
+  );
   if (report.idempotency) console.log(`idempotency keys   ${JSON.stringify(report.idempotency)}`);
   console.log('\ntargets (issues 14 and 24):');
   for (const [name, target] of Object.entries(report.targets)) {

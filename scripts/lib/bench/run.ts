@@ -27,11 +27,30 @@ export async function waitForEmptyQueue(api: ApiTarget): Promise<void> {
   await pollUntil(empty, { what: 'an empty queue', timeoutMs: 300_000, intervalMs: 500, retryable: (error) => error instanceof TypeError });
 }
 
-/** A deploy leaves every function cold; warm as many publish and process workers as the run will use. */
-export async function warmUp(api: ApiTarget, shape: Shape, concurrency: number): Promise<void> {
-  const warm = buildWorkload({ ...shape, events: concurrency * 10, batchSize: 10, runId: `warm${randomBytes(3).toString('hex')}` });
-  await runLoad(warm.requests, { api, concurrency });
+/**
+ * A deploy leaves every function cold; warm as many publish and process workers as the run will
+ * use, each through `requestsPerWorker` requests of the run's size. A worker's first invocations
+ * run mostly unoptimised code (V8 has not yet compiled the hot paths), so a run that starts on
+ * barely warmed workers measures that warm-up more than the code's cost per event; a worker on AWS
+ * serves thousands of invocations. What the warm-up cost is returned, as the price of the first
+ * invocations (docs/BENCHMARKS.md).
+ */
+export async function warmUp(api: ApiTarget, shape: Shape, concurrency: number, requestsPerWorker = 1) {
+  const batchSize = requestsPerWorker > 1 ? shape.batchSize : 10;
+  const warm = buildWorkload({
+    ...shape,
+    events: concurrency * requestsPerWorker * batchSize,
+    batchSize,
+    runId: `warm${randomBytes(3).toString('hex')}`,
+  });
+  const before = cpuByRole();
+  const load = await runLoad(warm.requests, { api, concurrency });
   await waitForEmptyQueue(api);
+  return {
+    requests_per_worker: requestsPerWorker,
+    events: load.accepted.length,
+    cpu_seconds_per_1000_events: cpuPerThousandEvents(before, cpuByRole(), load.accepted.length),
+  };
 }
 
 /** What the publish requests cost SQS, from the same packing the publish function does. */
