@@ -110,17 +110,39 @@ export async function readStats(query: StatsQuery, sources: StatsSources, signal
 
 /**
  * Remembers a lookup's answer once it has one. A failure is never remembered: the next call asks
- * again, so one failed call cannot break every later request of a container.
+ * again, so one failed call cannot break every later request of a container. Callers share one
+ * lookup while it runs, so it is bound by no caller's deadline (the SDK's own timeouts end it);
+ * each caller waits for it only until its own signal aborts.
  */
 export function rememberSuccess<T>(lookup: (signal?: AbortSignal) => Promise<T>): (signal?: AbortSignal) => Promise<T> {
   let remembered: Promise<T> | undefined;
   return (signal) => {
-    if (remembered) return remembered;
-    const attempt = lookup(signal);
-    remembered = attempt;
-    attempt.catch(() => {
-      if (remembered === attempt) remembered = undefined;
-    });
-    return attempt;
+    if (!remembered) {
+      const attempt = lookup();
+      remembered = attempt;
+      attempt.catch(() => {
+        if (remembered === attempt) remembered = undefined;
+      });
+    }
+    return signal ? untilAborted(remembered, signal) : remembered;
   };
+}
+
+/** `promise`, or the signal's reason once it aborts, whichever comes first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

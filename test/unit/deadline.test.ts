@@ -17,6 +17,12 @@ describe('withTimeout and withDeadline', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('abort the signal when the work ends, so that a call the work left running stops with it', async () => {
+    const leftOver = await withTimeout(60_000, async (signal) => signal);
+    expect(leftOver.aborted).toBe(true);
+    expect((leftOver.reason as DOMException).name).toBe('AbortError');
+  });
+
   it('abort the signal with a TimeoutError when the work outlasts the time', async () => {
     vi.useFakeTimers();
     const seen = withDeadline({ getRemainingTimeInMillis: () => 5000 }, 1000, (signal) => {

@@ -111,6 +111,26 @@ describe('rememberSuccess', () => {
     expect((await lookup()).getTime()).toBe(2);
     expect(calls).toBe(2);
   });
+
+  it("shares one lookup between callers, each bounded by its own deadline, none cancelled by another's", async () => {
+    let finish: (date: Date) => void = () => {};
+    let seen: AbortSignal | undefined;
+    const lookup = rememberSuccess((signal) => {
+      seen = signal;
+      return new Promise<Date>((resolve) => {
+        finish = resolve;
+      });
+    });
+    const first = new AbortController();
+    const firstAnswer = lookup(first.signal);
+    first.abort(new DOMException('ended', 'AbortError'));
+    await expect(firstAnswer).rejects.toThrow('ended');
+    // The lookup itself runs on: the first caller's end does not reach it.
+    expect(seen?.aborted ?? false).toBe(false);
+    const second = lookup(new AbortController().signal);
+    finish(new Date(7));
+    expect((await second).getTime()).toBe(7);
+  });
 });
 
 describe('a topic named in a query', () => {
