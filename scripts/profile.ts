@@ -4,8 +4,9 @@
 // a V8 CPU profile grouped by package and by project file. docs/BENCHMARKS.md has the figures.
 import { fork } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
+import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { z } from 'zod';
@@ -66,7 +67,7 @@ if (options.sdk) {
     return { Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: entry.Id, MD5OfMessageBody: '' })), Failed: [] };
   });
   dynamo.on(BatchGetCommand).resolves({ Responses: {}, UnprocessedKeys: {} });
-  dynamo.on(TransactWriteCommand).resolves({});
+  dynamo.on(TransactWriteItemsCommand).resolves({});
 }
 
 const { handler: publish } = await import('../functions/publish/handler.ts');

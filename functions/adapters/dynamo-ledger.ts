@@ -1,14 +1,34 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException, TransactWriteItemsCommand, type TransactWriteItemsCommandInput } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChunkWrite, CommitOutcome, Ledger } from '../domain/consume.ts';
 import type { Counts } from '../domain/counts.ts';
 import type { EventIdentity } from '../domain/event.ts';
 import { eventKey } from '../domain/identity.ts';
 import { batchGetAll } from './batch-get.ts';
-import { eventItemKey, lanesFor, markerKey, toEventItem, topicCounterKey, totalsKey, unreadableKey } from './items.ts';
+import {
+  eventItemAttributes,
+  eventItemKey,
+  lanesFor,
+  markerKey,
+  stringAttributes,
+  toEventItem,
+  topicCounterKey,
+  totalsKey,
+  unreadableKey,
+} from './items.ts';
 import { indexWriteUnits, transactionalWriteUnits } from './write-cost.ts';
 
-type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
+/**
+ * The transaction is built in DynamoDB's attribute format and sent as the low-level command: the
+ * document client's marshalling of a hundred items was most of the CPU a chunk cost. The items
+ * are sized for the write-unit metric from their plain form (items.ts).
+ */
+type TransactItems = NonNullable<TransactWriteItemsCommandInput['TransactItems']>;
+/** An action of the transaction and its write units by AWS's rules. */
+interface PricedAction {
+  action: TransactItems[number];
+  units: number;
+}
 
 export interface LedgerTables {
   eventsTable: string;
@@ -58,16 +78,18 @@ export class DynamoDbLedger implements Ledger {
     const eventItems = write.inserts.map((event, i) =>
       toEventItem(event, { chunkId: write.chunkId, storedAt: now.toISOString(), expiresAt, ...lanes[i]! }),
     );
-    const items: TransactItems = [
-      this.markerPut(markerKey(write.chunkId), now, { outcomes: write.outcomes }),
+    const actions: PricedAction[] = [
+      this.markerPut(markerKey(write.chunkId), now, write.outcomes),
       ...eventItems.map((item) => ({
-        Put: { TableName: this.tables.eventsTable, Item: item, ConditionExpression: 'attribute_not_exists(id)' },
+        action: {
+          Put: { TableName: this.tables.eventsTable, Item: eventItemAttributes(item), ConditionExpression: 'attribute_not_exists(id)' },
+        },
+        units: transactionalWriteUnits(item) + indexesPerEvent * indexWriteUnits(indexEntryOf(item)),
       })),
       this.counterUpdate(totalsKey(write.shard), write.totals, now),
       ...[...write.counts].map(([topic, counts]) => this.counterUpdate(topicCounterKey(topic, write.shard), counts)),
     ];
-    const indexUnits = eventItems.reduce((sum, item) => sum + indexesPerEvent * indexWriteUnits(indexEntryOf(item)), 0);
-    return this.transact(items, indexUnits, signal, (codes) => {
+    return this.transact(actions, signal, (codes) => {
       const duplicates = eventItems.filter((_, i) => codes[i + 1] === 'ConditionalCheckFailed').map((item) => item.id);
       return duplicates.length > 0 ? { kind: 'duplicates', keys: duplicates } : undefined;
     });
@@ -75,15 +97,18 @@ export class DynamoDbLedger implements Ledger {
 
   async recordUnreadable(fingerprint: string, shard: number, signal?: AbortSignal): Promise<CommitOutcome> {
     const now = this.clock();
-    const rejected: TransactItems[number] = {
-      Update: {
-        TableName: this.tables.ledgerTable,
-        Key: totalsKey(shard),
-        UpdateExpression: 'ADD rejected :one SET last_processed_at = :now',
-        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString() },
+    const rejected: PricedAction = {
+      action: {
+        Update: {
+          TableName: this.tables.ledgerTable,
+          Key: stringAttributes(totalsKey(shard)),
+          UpdateExpression: 'ADD rejected :one SET last_processed_at = :now',
+          ExpressionAttributeValues: { ':one': { N: '1' }, ':now': { S: now.toISOString() } },
+        },
       },
+      units: smallWriteUnits,
     };
-    return this.transact([this.markerPut(unreadableKey(fingerprint), now), rejected], 0, signal, () => undefined);
+    return this.transact([this.markerPut(unreadableKey(fingerprint), now), rejected], signal, () => undefined);
   }
 
   /**
@@ -93,45 +118,59 @@ export class DynamoDbLedger implements Ledger {
    * 10,000-topic ceiling from 0.56 to 0.69 of the 8-topic one (docs/BENCHMARKS.md). On AWS both
    * forms cost the same units.
    */
-  private counterUpdate(key: Record<string, string>, counts: Counts, processedAt?: Date): TransactItems[number] {
+  private counterUpdate(key: Record<string, string>, counts: Counts, processedAt?: Date): PricedAction {
     return {
-      Update: {
-        TableName: this.tables.ledgerTable,
-        Key: key,
-        UpdateExpression: `ADD received :r, #u :u${processedAt ? ' SET last_processed_at = :now' : ''}`,
-        ExpressionAttributeNames: { '#u': 'unique' },
-        ExpressionAttributeValues: {
-          ':r': counts.received,
-          ':u': counts.unique,
-          ...(processedAt ? { ':now': processedAt.toISOString() } : {}),
+      action: {
+        Update: {
+          TableName: this.tables.ledgerTable,
+          Key: stringAttributes(key),
+          UpdateExpression: `ADD received :r, #u :u${processedAt ? ' SET last_processed_at = :now' : ''}`,
+          ExpressionAttributeNames: { '#u': 'unique' },
+          ExpressionAttributeValues: {
+            ':r': { N: String(counts.received) },
+            ':u': { N: String(counts.unique) },
+            ...(processedAt ? { ':now': { S: processedAt.toISOString() } } : {}),
+          },
         },
       },
+      units: smallWriteUnits,
     };
   }
 
-  private markerPut(key: { pk: string; sk: string }, now: Date, extra: Record<string, unknown> = {}): TransactItems[number] {
+  /** A marker: proof that its chunk (or unreadable body) was applied, with the chunk's outcome letters. */
+  private markerPut(key: { pk: string; sk: string }, now: Date, outcomes?: string): PricedAction {
+    const plain = {
+      ...key,
+      ...(outcomes === undefined ? {} : { outcomes }),
+      applied_at: now.toISOString(),
+      expires_at: epochSeconds(now) + markerLifetimeSeconds,
+    };
+    const { expires_at, ...strings } = plain;
     return {
-      Put: {
-        TableName: this.tables.ledgerTable,
-        Item: { ...key, ...extra, applied_at: now.toISOString(), expires_at: epochSeconds(now) + markerLifetimeSeconds },
-        ConditionExpression: 'attribute_not_exists(pk)',
+      action: {
+        Put: {
+          TableName: this.tables.ledgerTable,
+          Item: { ...stringAttributes(strings), expires_at: { N: String(expires_at) } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
       },
+      units: transactionalWriteUnits(plain),
     };
   }
 
   /** Runs a transaction whose first action is a marker put, and says what a cancellation means. */
   private async transact(
-    items: TransactItems,
-    indexUnits: number,
+    actions: PricedAction[],
     signal: AbortSignal | undefined,
     explain: (codes: Array<string | undefined>) => CommitOutcome | undefined,
   ): Promise<CommitOutcome> {
     try {
-      const result = await this.client.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }), {
-        abortSignal: signal,
-      });
+      const result = await this.client.send(
+        new TransactWriteItemsCommand({ TransactItems: actions.map((priced) => priced.action), ReturnConsumedCapacity: 'TOTAL' }),
+        { abortSignal: signal },
+      );
       const reported = result.ConsumedCapacity?.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-      return { kind: 'committed', cost: { rule: ruleCost(items) + indexUnits, reported } };
+      return { kind: 'committed', cost: { rule: actions.reduce((sum, priced) => sum + priced.units, 0), reported } };
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
@@ -157,5 +196,5 @@ const indexEntryOf = (item: ReturnType<typeof toEventItem>) => ({
   bytes: item.bytes,
 });
 
-/** Puts are sized from their item; counter updates, markers and checks stay below 1 KB. */
-const ruleCost = (items: TransactItems) => items.reduce((sum, item) => sum + (item.Put ? transactionalWriteUnits(item.Put.Item!) : 2), 0);
+/** A counter update stays below 1 KB: a transactional write's 2 units. */
+const smallWriteUnits = 2;

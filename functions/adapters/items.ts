@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Counts } from '../domain/counts.ts';
 import type { EventIdentity, LogEvent, StoredEvent } from '../domain/event.ts';
 import { bucketOf, hashOf } from '../domain/hash.ts';
@@ -102,6 +103,44 @@ export interface EventItem {
   stored_at: string;
   expires_at?: number;
 }
+
+/** Each attribute of an event item and its DynamoDB type: every field of EventItem must be here. */
+const eventItemTypes: Record<keyof EventItem, 'S' | 'N'> = {
+  id: 'S',
+  topic: 'S',
+  event_id: 'S',
+  timestamp: 'S',
+  source: 'S',
+  payload: 'S',
+  ts_key: 'S',
+  topic_lane: 'S',
+  time_lane: 'N',
+  bytes: 'N',
+  chunk_id: 'S',
+  stored_at: 'S',
+  expires_at: 'N',
+};
+
+export type Attributes = Record<string, AttributeValue>;
+
+/**
+ * An event item in DynamoDB's own attribute format. The consumer's transaction is sent in it
+ * directly: the document client's marshalling, which inspects every value's type, was most of
+ * the CPU a transaction cost (docs/BENCHMARKS.md).
+ */
+export function eventItemAttributes(item: EventItem): Attributes {
+  const attributes: Attributes = {};
+  for (const [name, type] of Object.entries(eventItemTypes) as Array<[keyof EventItem, 'S' | 'N']>) {
+    const value = item[name];
+    if (value === undefined) continue;
+    attributes[name] = type === 'S' ? { S: String(value) } : { N: String(value) };
+  }
+  return attributes;
+}
+
+/** A key (or any item of strings only) in DynamoDB's attribute format. */
+export const stringAttributes = (item: Record<string, string>): Attributes =>
+  Object.fromEntries(Object.entries(item).map(([name, value]) => [name, { S: value }]));
 
 export interface Placement {
   chunkId: string;

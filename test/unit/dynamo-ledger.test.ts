@@ -1,11 +1,13 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../functions/adapters/dynamo-ledger.ts';
 import {
   afterTopicKey,
   countsOfItem,
+  eventItemAttributes,
   lanesFor,
   timeKey,
   toEventItem,
@@ -18,6 +20,7 @@ import {
 import { buildWrite } from '../../functions/domain/consume.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { eventKey } from '../../functions/domain/identity.ts';
+import { documentView } from '../../scripts/lib/document-commands.ts';
 import { makeEvent } from '../support/events.ts';
 
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -27,37 +30,40 @@ const events = [makeEvent({ topic: 't' }), makeEvent({ topic: 't' })].map((e) =>
 const write = buildWrite({ id: 'd/0-1', events }, 3, new Set());
 const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
-const sentItems = (call = 0) => dynamo.commandCalls(TransactWriteCommand)[call]!.args[0].input.TransactItems!;
+const sentInput = (call = 0) => dynamo.commandCalls(TransactWriteItemsCommand)[call]!.args[0].input;
+/** The transaction's actions in plain values, as the document client would have sent them. */
+const sentItems = (call = 0) =>
+  documentView('TransactWriteItemsCommand', sentInput(call)).input.TransactItems as Array<Record<string, any>>;
 
 beforeEach(() => dynamo.reset());
 
 describe('DynamoDbLedger reading cancellation reasons', () => {
   it('a failed marker condition means the chunk was already applied', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None', 'None', 'None'));
+    dynamo.on(TransactWriteItemsCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None', 'None', 'None'));
     expect(await ledger.commit(write)).toEqual({ kind: 'already-applied' });
   });
 
   it('failed event conditions name the stored events', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed', 'None', 'None'));
+    dynamo.on(TransactWriteItemsCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed', 'None', 'None'));
     expect(await ledger.commit(write)).toEqual({ kind: 'duplicates', keys: [eventKey(events[1]!)] });
   });
 
   it.each(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded'])('%s is contention, to be retried', async (code) => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('None', code, 'None', 'None', 'None'));
+    dynamo.on(TransactWriteItemsCommand).rejects(cancelled('None', code, 'None', 'None', 'None'));
     expect(await ledger.commit(write)).toEqual({ kind: 'contended' });
   });
 
   it('raises anything else: a thrown error is the SDK’s to retry, and it already has', async () => {
-    dynamo.on(TransactWriteCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    dynamo.on(TransactWriteItemsCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
     await expect(ledger.commit(write)).rejects.toThrow(/slow down/);
-    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'ValidationError', 'None', 'None', 'None'));
+    dynamo.on(TransactWriteItemsCommand).rejects(cancelled('None', 'ValidationError', 'None', 'None', 'None'));
     await expect(ledger.commit(write)).rejects.toThrow(/ValidationError/);
   });
 });
 
 describe('DynamoDbLedger layout', () => {
   it('writes the marker with the outcomes, a conditional put per new event, the shard totals and one counter per topic', async () => {
-    dynamo.on(TransactWriteCommand).resolves({});
+    dynamo.on(TransactWriteItemsCommand).resolves({});
     await ledger.commit(write);
     const items = sentItems();
     expect(items).toHaveLength(1 + 2 + 1 + 1);
@@ -72,6 +78,11 @@ describe('DynamoDbLedger layout', () => {
       ConditionExpression: 'attribute_not_exists(id)',
     });
     expect(items[1]!.Put).not.toHaveProperty('ReturnValuesOnConditionCheckFailure');
+    // On the wire: DynamoDB's attribute format, numbers as numbers.
+    expect(sentInput().TransactItems![1]!.Put!.Item).toMatchObject({
+      id: { S: eventKey(events[0]!) },
+      time_lane: { N: expect.any(String) },
+    });
     expect(items[3]!.Update).toMatchObject({
       Key: { pk: 'totals#3', sk: '3' },
       UpdateExpression: 'ADD received :r, #u :u SET last_processed_at = :now',
@@ -97,7 +108,7 @@ describe('DynamoDbLedger layout', () => {
   });
 
   it('lets DynamoDB TTL expire stored events after the retention, and keeps them forever without one', async () => {
-    dynamo.on(TransactWriteCommand).resolves({});
+    dynamo.on(TransactWriteItemsCommand).resolves({});
     const now = new Date('2026-11-22T10:00:00Z');
     const retaining = new DynamoDbLedger(documentClient, { eventsTable: 'events', ledgerTable: 'ledger', retentionDays: 3 }, () => now);
     await retaining.commit(write);
@@ -112,7 +123,7 @@ describe('DynamoDbLedger layout', () => {
   });
 
   it('costs the same counter writes whether the table holds ten topics or a million: one item per topic of the chunk', async () => {
-    dynamo.on(TransactWriteCommand).resolves({});
+    dynamo.on(TransactWriteItemsCommand).resolves({});
     const mixed = [...'abcdefgh'].map((topic) => eventSchema.parse(makeEvent({ topic })));
     await ledger.commit(buildWrite({ id: 'm/0-7', events: mixed }, 0, new Set()));
     const updates = sentItems().filter((item) => item.Update);
@@ -123,6 +134,21 @@ describe('DynamoDbLedger layout', () => {
 });
 
 describe('items', () => {
+  it('writes every field of an event item in attribute format, each with its type, and reads back the same item', () => {
+    const item = toEventItem(events[0]!, {
+      chunkId: 'd/0-1',
+      storedAt: '2026-12-05T00:00:00.000Z',
+      topicLane: 3,
+      timeLane: 7,
+      expiresAt: 1_800_000_000,
+    });
+    const attributes = eventItemAttributes(item);
+    expect(Object.keys(attributes).sort()).toEqual(Object.keys(item).sort());
+    expect(unmarshall(attributes)).toEqual(item);
+    const forever = toEventItem(events[0]!, { chunkId: 'd/0-1', storedAt: '2026-12-05T00:00:00.000Z', topicLane: 3, timeLane: 7 });
+    expect(eventItemAttributes(forever)).not.toHaveProperty('expires_at');
+  });
+
   it("spreads a topic's counter shards over eight partition keys, each shard its own item, sorted with the topic's other shards", () => {
     for (const topic of ['a', 'a#1', 'x|y#z', 'ünï cödé 🚀', 'a\u00a0b']) {
       const keys = [0, 1, 7, 8, 1023].map((shard) => topicCounterKey(topic, shard));

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
-import { BatchGetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
@@ -15,7 +16,7 @@ const transactionMs = 400;
 
 beforeEach(() => {
   dynamo.on(BatchGetCommand).resolves({ Responses: {} });
-  dynamo.on(TransactWriteCommand).callsFake(async () => {
+  dynamo.on(TransactWriteItemsCommand).callsFake(async () => {
     await sleep(transactionMs);
     return {};
   });

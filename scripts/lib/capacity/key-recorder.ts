@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { itemBytes } from '../../../functions/adapters/write-cost.ts';
+import { documentView } from '../document-commands.ts';
 import { type KeyAccess, type PartitionModel, readUnits, writeUnits } from './partition-model.ts';
 
 export interface IndexSchema {
@@ -40,12 +41,13 @@ export class KeyRecorder {
   /** A client that sends each call, then records what it touched in `model` as happening in `second` of the workload. */
   clientAt(client: DynamoDBDocumentClient, model: Pick<PartitionModel, 'record'>, second: number): DynamoDBDocumentClient {
     const record = (command: { constructor: { name: string }; input: Input }, output: Input) => {
-      for (const access of this.observe(command.constructor.name, command.input, output)) model.record({ ...access, second });
+      const { name, input } = documentView(command.constructor.name, command.input);
+      for (const access of this.observe(name, input, output)) model.record({ ...access, second });
     };
     const send = async (command: { constructor: { name: string }; input: Input }, options?: unknown) => {
       const output = await (client.send as (c: unknown, o?: unknown) => Promise<Input>)(command, options).catch((error: unknown) => {
         // A cancelled transaction is billed as if it had run.
-        if (command.constructor.name === 'TransactWriteCommand') record(command, {});
+        if (documentView(command.constructor.name, command.input).name === 'TransactWriteCommand') record(command, {});
         throw error;
       });
       record(command, output);

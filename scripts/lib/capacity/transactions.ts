@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { contendedRetry } from '../../../functions/domain/consume.ts';
+import { documentView } from '../document-commands.ts';
 import type { ConflictModelResult } from './conflict-model.ts';
 
 export { contendedRetry };
@@ -13,9 +14,10 @@ type Input = Record<string, any>;
 export function transactionsInto(client: DynamoDBDocumentClient, sink: string[][]): DynamoDBDocumentClient {
   const send = async (command: { constructor: { name: string }; input: Input }, options?: unknown) => {
     const output = await (client.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
-    if (command.constructor.name === 'TransactWriteCommand')
+    const { name, input } = documentView(command.constructor.name, command.input);
+    if (name === 'TransactWriteCommand')
       sink.push(
-        (command.input.TransactItems as Input[]).map((action) => {
+        (input.TransactItems as Input[]).map((action) => {
           const write = action.Put ?? action.Update ?? action.ConditionCheck ?? action.Delete;
           const key = action.Put ? { pk: write.Item.pk, sk: write.Item.sk, id: write.Item.id } : write.Key;
           return `${String(write.TableName).replace(/-capacity-.*$/, '')} ${JSON.stringify(key)}`;

@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { documentView } from '../document-commands.ts';
 import { compare, evaluate, type Item, partitionValue, project, update } from './dynamo-expressions.ts';
 import { type CallFaults, type Fault, faultError, type Latency } from './faults.ts';
 
@@ -62,9 +63,8 @@ export class FakeDynamo {
   }
 
   async send(command: Command, options?: { abortSignal?: AbortSignal }): Promise<unknown> {
-    const name = command.constructor.name;
+    const { name, input } = documentView(command.constructor.name, command.input);
     this.stats.calls[name] = (this.stats.calls[name] ?? 0) + 1;
-    const input = command.input;
     const fault = this.faults({ service: 'dynamodb', operation: name });
     if (fault) this.stats.faults[fault.kind] = (this.stats.faults[fault.kind] ?? 0) + 1;
     await this.wait(this.latency(name) + (fault?.kind === 'slow' ? fault.ms : 0), options?.abortSignal);
