@@ -71,9 +71,10 @@ const tracing = {
   name: 'tracing',
   setup(esbuild) {
     if (process.env.IDEMLOG_TRACING !== 'true') return;
-    esbuild.onResolve({ filter: /^\.\.?\/(?:\.\.\/)?tracing\.ts$/ }, (args) => {
-      const resolved = join(args.resolveDir, args.path);
-      if (resolved !== join(__dirname, '..', 'functions', 'shared', 'tracing.ts')) return undefined;
+    const noTracing = join(__dirname, '..', 'functions', 'shared', 'tracing.ts');
+    esbuild.onResolve({ filter: /(^|\/)tracing(\.ts)?$/ }, (args) => {
+      const resolved = join(args.resolveDir, args.path.endsWith('.ts') ? args.path : `${args.path}.ts`);
+      if (resolved !== noTracing) return undefined;
       return { path: join(__dirname, '..', 'functions', 'shared', 'tracing-xray.ts') };
     });
   },

@@ -53,3 +53,23 @@ export function resolveStage(env: Env): StageTarget {
   }
   return { stage, region, endpoint: null, env: { ...env } };
 }
+
+/**
+ * The functions' NODE_OPTIONS (IDEMLOG_NODE_OPTIONS) as a stage may deploy them. Node refuses to
+ * start on an option it does not allow there, so a typo would deploy functions that all fail at
+ * start: any stage but local takes only --enable-source-maps, and that only with the maps in the
+ * bundles (IDEMLOG_SOURCE_MAPS=true), without which it does nothing. The local stage takes
+ * anything (the benchmark loads its profiler this way).
+ */
+export function checkNodeOptions(env: Env): void {
+  const options = (env.IDEMLOG_NODE_OPTIONS ?? '').trim();
+  if (options === '' || stageOf(env) === 'local') return;
+  if (options !== '--enable-source-maps')
+    throw new StageConfigurationError(
+      `IDEMLOG_NODE_OPTIONS='${options}' is refused for stage '${stageOf(env)}': only --enable-source-maps (or nothing) is deployed beyond the local stage`,
+    );
+  if (env.IDEMLOG_SOURCE_MAPS !== 'true')
+    throw new StageConfigurationError(
+      'IDEMLOG_NODE_OPTIONS=--enable-source-maps needs IDEMLOG_SOURCE_MAPS=true: without maps in the bundles it does nothing',
+    );
+}

@@ -4,10 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const plugins = createRequire(import.meta.url)('../../infra/esbuild-plugins.cjs') as Plugin[];
 
-/** The packages in the process function's bundle, built as serverless.yml builds it. */
-async function bundledFiles(): Promise<string[]> {
+/** The files in a function's bundle, built as serverless.yml builds it. */
+async function bundledFiles(fn = 'process'): Promise<string[]> {
   const result = await build({
-    entryPoints: ['functions/process/handler.ts'],
+    entryPoints: [`functions/${fn}/handler.ts`],
     bundle: true,
     minify: true,
     keepNames: true,
@@ -28,10 +28,15 @@ afterEach(() => {
 });
 
 describe("the functions' bundles", () => {
-  it('hold no X-Ray SDK unless tracing is asked for, and then hold it', async () => {
-    expect((await bundledFiles()).filter((file) => file.includes('aws-xray-sdk-core'))).toEqual([]);
-    process.env.IDEMLOG_TRACING = 'true';
-    expect((await bundledFiles()).some((file) => file.includes('aws-xray-sdk-core'))).toBe(true);
+  it('hold no X-Ray SDK unless tracing is asked for, and then hold it in place of the no-op, in every function', async () => {
+    for (const fn of ['publish', 'process', 'authorize', 'stats']) {
+      delete process.env.IDEMLOG_TRACING;
+      expect((await bundledFiles(fn)).filter((file) => file.includes('aws-xray-sdk-core'))).toEqual([]);
+      process.env.IDEMLOG_TRACING = 'true';
+      const traced = await bundledFiles(fn);
+      expect(traced.some((file) => file.includes('aws-xray-sdk-core'))).toBe(true);
+      expect(traced).not.toContain('functions/shared/tracing.ts');
+    }
   });
 
   it("hold zod's English locale and no other", async () => {

@@ -4,7 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../scripts/lib/stack.ts';
-import { resolveStage, StageConfigurationError } from '../../scripts/lib/stage.ts';
+import { checkNodeOptions, resolveStage, StageConfigurationError } from '../../scripts/lib/stage.ts';
+
+describe("the functions' NODE_OPTIONS", () => {
+  it('beyond the local stage, takes nothing or --enable-source-maps with the maps bundled, and refuses the rest', () => {
+    expect(() => checkNodeOptions({ IDEMLOG_STAGE: 'prod' })).not.toThrow();
+    expect(() =>
+      checkNodeOptions({ IDEMLOG_STAGE: 'prod', IDEMLOG_NODE_OPTIONS: '--enable-source-maps', IDEMLOG_SOURCE_MAPS: 'true' }),
+    ).not.toThrow();
+    expect(() =>
+      checkNodeOptions({ IDEMLOG_STAGE: 'prod', IDEMLOG_NODE_OPTIONS: '--enable-source-map', IDEMLOG_SOURCE_MAPS: 'true' }),
+    ).toThrow(StageConfigurationError);
+    expect(() => checkNodeOptions({ IDEMLOG_STAGE: 'prod', IDEMLOG_NODE_OPTIONS: '--enable-source-maps' })).toThrow(
+      /IDEMLOG_SOURCE_MAPS=true/,
+    );
+    expect(() => checkNodeOptions({ IDEMLOG_NODE_OPTIONS: '--import=/work/profiler.ts' })).not.toThrow();
+  });
+});
 
 describe('stage isolation', () => {
   it('points the local stage at the emulator, with test credentials unless the caller has some', () => {

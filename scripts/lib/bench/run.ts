@@ -12,7 +12,7 @@ import type { StackInfo } from '../stack.ts';
 import { buildWorkload, type WorkloadEvent, type WorkloadOptions } from '../workload.ts';
 import type { Settings } from './configs.ts';
 import { costPerMillion, sqsBilledUnits } from './cost.ts';
-import { cpuByRole, cpuPerThousandEvents, toggleWorkerProfiles } from './cpu.ts';
+import { cpuByRole, cpuPerThousandEvents, setWorkerProfiling } from './cpu.ts';
 import { round } from './system.ts';
 
 export type Shape = Omit<WorkloadOptions, 'runId'>;
@@ -39,7 +39,8 @@ export async function warmUp(api: ApiTarget, shape: Shape, concurrency: number, 
   const batchSize = requestsPerWorker > 1 ? shape.batchSize : 10;
   const warm = buildWorkload({
     ...shape,
-    events: concurrency * requestsPerWorker * batchSize,
+    // Never more than the run itself: with big requests a few invocations per worker are plenty.
+    events: Math.min(concurrency * requestsPerWorker * batchSize, Math.max(shape.events, concurrency * batchSize)),
     batchSize,
     runId: `warm${randomBytes(3).toString('hex')}`,
   });
@@ -97,7 +98,7 @@ export async function measureRun(
   const workload = buildWorkload({ ...shape, runId: randomBytes(4).toString('hex') });
   const since = Date.now() - 1000;
   const before = await snapshot(api, topicsOf(workload.requests));
-  if (options.profileWorkers) toggleWorkerProfiles();
+  if (options.profileWorkers) setWorkerProfiling(true);
   const cpuBefore = cpuByRole();
   const startedAt = Date.now();
   const load = await runLoad(workload.requests, {
@@ -116,7 +117,7 @@ export async function measureRun(
     // The run's CPU ends when the pipeline has drained, not after the per-topic comparison and the log reads.
     onDrained: () => {
       cpuAtDrain = cpuByRole();
-      if (options.profileWorkers) toggleWorkerProfiles();
+      if (options.profileWorkers) setWorkerProfiling(false);
     },
   });
   const accepted = load.accepted.length;

@@ -17,7 +17,8 @@ export function spread(values: number[]): number {
 export function summarise<T extends Record<string, unknown>>(runs: T[], fields: Array<keyof T & string>) {
   return Object.fromEntries(
     fields.map((field) => {
-      const values = runs.map((run) => Number(run[field]));
+      // A figure a run could not measure (null) is left out; with none measured the median is NaN, which meets no target.
+      const values = runs.map((run) => (run[field] == null ? Number.NaN : Number(run[field]))).filter(Number.isFinite);
       return [field, { median: round(median(values), 3), spread: spread(values), runs: values }];
     }),
   ) as Record<string, { median: number; spread: number; runs: number[] }>;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../stack.ts';
 
@@ -43,6 +43,7 @@ export const workerProfilesDirectory = join(projectRoot, '.idemlog', 'profiles')
 
 export function clearWorkerProfiles(): void {
   rmSync(workerProfilesDirectory, { recursive: true, force: true });
+  mkdirSync(workerProfilesDirectory, { recursive: true });
 }
 
 /** The workers' profiles, by function name. */
@@ -55,7 +56,7 @@ export function workerProfiles(): Map<string, CpuProfile[]> {
     return byFunction;
   }
   for (const file of files) {
-    const name = file.replace(/\.\d+\.cpuprofile$/, '');
+    const name = file.replace(/\.\d+\.\d+\.cpuprofile$/, '');
     byFunction.set(name, [...(byFunction.get(name) ?? []), JSON.parse(readFileSync(join(workerProfilesDirectory, file), 'utf8'))]);
   }
   return byFunction;

@@ -1,7 +1,7 @@
 // Loaded into each of the emulator's Lambda workers with `node --import` when the benchmark runs
-// with --cpu-profile. The first SIGUSR2 starts a V8 CPU profile; the second stops it and writes it
-// to .idemlog/profiles/<function>.<pid>.cpuprofile, so that the profile covers exactly the window
-// the benchmark measures CPU over. Each frame is mapped through the bundle's source map to the
+// with --cpu-profile. On SIGUSR2 it reads the wanted state from .idemlog/profiles/state: `on`
+// starts a V8 CPU profile, `off` stops it and writes .idemlog/profiles/<function>.<pid>.<time>.cpuprofile,
+// so that the profile covers exactly the window the benchmark measures CPU over. Each frame is mapped through the bundle's source map to the
 // file it came from (a package or a project file), which a minified bundle alone does not say.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -35,8 +35,14 @@ function originalSource(frame: CallFrame): string {
   return entry && 'originalSource' in entry ? entry.originalSource : frame.url;
 }
 
-function toggle(): void {
-  if (!profiling) {
+function follow(): void {
+  let wanted: string;
+  try {
+    wanted = readFileSync(`${directory}state`, 'utf8').trim();
+  } catch {
+    return;
+  }
+  if (wanted === 'on' && !profiling) {
     session.connect();
     session.post('Profiler.enable');
     session.post('Profiler.setSamplingInterval', { interval: 500 });
@@ -44,6 +50,7 @@ function toggle(): void {
     profiling = true;
     return;
   }
+  if (wanted !== 'off' || !profiling) return;
   // An in-process session answers synchronously.
   session.post('Profiler.stop', (error, result) => {
     profiling = false;
@@ -52,10 +59,10 @@ function toggle(): void {
     for (const node of result.profile.nodes) node.callFrame.url = originalSource(node.callFrame);
     mkdirSync(directory, { recursive: true });
     writeFileSync(
-      `${directory}${process.env.AWS_LAMBDA_FUNCTION_NAME || 'worker'}.${process.pid}.cpuprofile`,
+      `${directory}${process.env.AWS_LAMBDA_FUNCTION_NAME || 'worker'}.${process.pid}.${Date.now()}.cpuprofile`,
       JSON.stringify(result.profile),
     );
   });
 }
 
-process.on('SIGUSR2', toggle);
+process.on('SIGUSR2', follow);
