@@ -10,6 +10,7 @@ import {
   eventItemKey,
   lanesFor,
   markerKey,
+  numberAttribute,
   stringAttributes,
   toEventItem,
   topicCounterKey,
@@ -127,8 +128,8 @@ export class DynamoDbLedger implements Ledger {
           UpdateExpression: `ADD received :r, #u :u${processedAt ? ' SET last_processed_at = :now' : ''}`,
           ExpressionAttributeNames: { '#u': 'unique' },
           ExpressionAttributeValues: {
-            ':r': { N: String(counts.received) },
-            ':u': { N: String(counts.unique) },
+            ':r': numberAttribute(counts.received),
+            ':u': numberAttribute(counts.unique),
             ...(processedAt ? { ':now': { S: processedAt.toISOString() } } : {}),
           },
         },
@@ -150,7 +151,7 @@ export class DynamoDbLedger implements Ledger {
       action: {
         Put: {
           TableName: this.tables.ledgerTable,
-          Item: { ...stringAttributes(strings), expires_at: { N: String(expires_at) } },
+          Item: { ...stringAttributes(strings), expires_at: numberAttribute(expires_at) },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },

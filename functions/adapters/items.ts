@@ -104,8 +104,8 @@ export interface EventItem {
   expires_at?: number;
 }
 
-/** Each attribute of an event item and its DynamoDB type: every field of EventItem must be here. */
-const eventItemTypes: Record<keyof EventItem, 'S' | 'N'> = {
+/** Each attribute of an event item and its DynamoDB type: every field must be here, with the type its TypeScript type says. */
+const eventItemTypes: { [Name in keyof EventItem]-?: NonNullable<EventItem[Name]> extends string ? 'S' : 'N' } = {
   id: 'S',
   topic: 'S',
   event_id: 'S',
@@ -133,9 +133,19 @@ export function eventItemAttributes(item: EventItem): Attributes {
   for (const [name, type] of Object.entries(eventItemTypes) as Array<[keyof EventItem, 'S' | 'N']>) {
     const value = item[name];
     if (value === undefined) continue;
-    attributes[name] = type === 'S' ? { S: String(value) } : { N: String(value) };
+    attributes[name] = type === 'S' ? { S: String(value) } : numberAttribute(value as number);
   }
   return attributes;
+}
+
+/**
+ * A whole number as DynamoDB's N. The document client refused a number it could not send exactly;
+ * so does this: NaN, an infinity or an integer past 2^53 would otherwise travel as a text DynamoDB
+ * refuses or reads differently.
+ */
+export function numberAttribute(value: number): AttributeValue {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`${value} is not a whole number DynamoDB can be sent exactly`);
+  return { N: String(value) };
 }
 
 /** A key (or any item of strings only) in DynamoDB's attribute format. */

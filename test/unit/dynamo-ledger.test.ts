@@ -147,6 +147,9 @@ describe('items', () => {
     expect(unmarshall(attributes)).toEqual(item);
     const forever = toEventItem(events[0]!, { chunkId: 'd/0-1', storedAt: '2026-12-05T00:00:00.000Z', topicLane: 3, timeLane: 7 });
     expect(eventItemAttributes(forever)).not.toHaveProperty('expires_at');
+    // What the document client refused, so does this: a number that cannot travel exactly.
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60, 1.5])
+      expect(() => eventItemAttributes({ ...item, bytes: bad })).toThrow(RangeError);
   });
 
   it("spreads a topic's counter shards over eight partition keys, each shard its own item, sorted with the topic's other shards", () => {
