@@ -14,6 +14,7 @@ import { build, type Plugin } from 'esbuild';
 import { z } from 'zod';
 import { median } from './lib/bench/summary.ts';
 import { parseCli } from './lib/cli.ts';
+import { offlineFunctionEnvironment } from './lib/function-environment.ts';
 
 const options = parseCli(
   z.object({ starts: z.coerce.number().int().min(1).max(50).default(7) }),
@@ -25,11 +26,7 @@ const plugins = createRequire(import.meta.url)('../infra/esbuild-plugins.cjs') a
 /** The names the functions' configuration parsing needs at load; nothing is called. */
 const environment = {
   ...process.env,
-  EVENTS_TABLE: 'events',
-  LEDGER_TABLE: 'ledger',
-  IDEMPOTENCY_TABLE: 'requests',
-  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/events',
-  DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/events-dlq',
+  ...offlineFunctionEnvironment,
   AWS_REGION: 'us-east-1',
   AWS_LAMBDA_FUNCTION_NAME: 'cold-start',
 };

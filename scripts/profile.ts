@@ -11,6 +11,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { z } from 'zod';
 import { parseCli } from './lib/cli.ts';
+import { offlineFunctionEnvironment } from './lib/function-environment.ts';
 import { topOf } from './lib/profile/top.ts';
 import { buildWorkload } from './lib/workload.ts';
 
@@ -24,11 +25,7 @@ const options = parseCli(
 );
 
 Object.assign(process.env, {
-  EVENTS_TABLE: 'events',
-  LEDGER_TABLE: 'ledger',
-  IDEMPOTENCY_TABLE: 'requests',
-  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/events',
-  DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/events-dlq',
+  ...offlineFunctionEnvironment,
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'profile',
   AWS_SECRET_ACCESS_KEY: 'profile',

@@ -121,6 +121,8 @@ const eventItemTypes: { [Name in keyof EventItem]-?: NonNullable<EventItem[Name]
   expires_at: 'N',
 };
 
+const eventItemTypeEntries = Object.entries(eventItemTypes) as Array<[keyof EventItem, 'S' | 'N']>;
+
 export type Attributes = Record<string, AttributeValue>;
 
 /**
@@ -130,7 +132,7 @@ export type Attributes = Record<string, AttributeValue>;
  */
 export function eventItemAttributes(item: EventItem): Attributes {
   const attributes: Attributes = {};
-  for (const [name, type] of Object.entries(eventItemTypes) as Array<[keyof EventItem, 'S' | 'N']>) {
+  for (const [name, type] of eventItemTypeEntries) {
     const value = item[name];
     if (value === undefined) continue;
     attributes[name] = type === 'S' ? { S: String(value) } : numberAttribute(value as number);

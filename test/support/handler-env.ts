@@ -2,6 +2,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, vi } from 'vitest';
+import { offlineFunctionEnvironment } from '../../scripts/lib/function-environment.ts';
 
 /**
  * For a handler's unit tests: mocks the SDK clients it builds and stubs the configuration it
@@ -13,11 +14,7 @@ export function handlerUnderTest<Handler>(load: () => Promise<Handler>) {
   const sqs = mockClient(SQSClient);
   let loaded: Handler | undefined;
   beforeAll(async () => {
-    vi.stubEnv('EVENTS_TABLE', 'events');
-    vi.stubEnv('LEDGER_TABLE', 'ledger');
-    vi.stubEnv('IDEMPOTENCY_TABLE', 'requests');
-    vi.stubEnv('QUEUE_URL', 'https://sqs.us-east-1.amazonaws.com/000000000000/events');
-    vi.stubEnv('DLQ_URL', 'https://sqs.us-east-1.amazonaws.com/000000000000/events-dlq');
+    for (const [name, value] of Object.entries(offlineFunctionEnvironment)) vi.stubEnv(name, value);
     vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { offlineFunctionEnvironment } from '../../scripts/lib/function-environment.ts';
 
 beforeAll(() => {
-  vi.stubEnv('EVENTS_TABLE', 'events');
-  vi.stubEnv('LEDGER_TABLE', 'ledger');
-  vi.stubEnv('IDEMPOTENCY_TABLE', 'requests');
-  vi.stubEnv('QUEUE_URL', 'https://sqs.us-east-1.amazonaws.com/000000000000/events');
-  vi.stubEnv('DLQ_URL', 'https://sqs.us-east-1.amazonaws.com/000000000000/events-dlq');
+  for (const [name, value] of Object.entries(offlineFunctionEnvironment)) vi.stubEnv(name, value);
 });
 afterAll(() => {
   vi.unstubAllEnvs();

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import FakeTimers from '@sinonjs/fake-timers';
+import { withTimeout } from '../../../functions/shared/deadline.ts';
 import { logger } from '../../../functions/shared/logger.ts';
 import { seededRandom } from '../random.ts';
 import { type CheckReport, check } from './checker.ts';
@@ -156,23 +157,23 @@ async function run(plan: Plan, random: () => number, clock: Clock): Promise<Simu
         await sleep(100 + Math.floor(random() * 400));
         continue;
       }
+      // The process function's own deadline mechanism (functions/shared/deadline.ts), in simulated time.
       const deadline = Date.now() + processTimeoutMs - 750;
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(new DOMException('deadline', 'TimeoutError')), processTimeoutMs - 750);
-      for (const message of batch) {
-        if (Date.now() > deadline - 750) {
-          sqs.release(message.id);
-          continue;
+      await withTimeout(processTimeoutMs - 750, async (signal) => {
+        for (const message of batch) {
+          if (Date.now() > deadline - 750) {
+            sqs.release(message.id);
+            continue;
+          }
+          try {
+            await system.consume(message.body, message.id, { peek: plan.peek, signal });
+            // Now and then the function dies after its write and before SQS hears of it.
+            if (!(faultsOn && random() < plan.crashRate)) sqs.delete(message.id);
+          } catch {
+            // Left in the queue: it comes back after its visibility timeout.
+          }
         }
-        try {
-          await system.consume(message.body, message.id, { peek: plan.peek, signal: controller.signal });
-          // Now and then the function dies after its write and before SQS hears of it.
-          if (!(faultsOn && random() < plan.crashRate)) sqs.delete(message.id);
-        } catch {
-          // Left in the queue: it comes back after its visibility timeout.
-        }
-      }
-      clearTimeout(timer);
+      });
     }
   };
 
