@@ -139,7 +139,7 @@ const processProfile = (await session.post('Profiler.stop')).profile;
 
 const perThousand = (ms: number) => ((ms / options.events) * 1000).toFixed(1);
 console.error(
-  `CPU per 1,000 events, handlers in process with AWS mocked (${options.events.toLocaleString('en')} events, ${bodies.length} messages):`,
+  `CPU per 1,000 events, handlers in process with AWS ${options.sdk ? 'answered over HTTP by a stand-in' : 'mocked'} (${options.events.toLocaleString('en')} events, ${bodies.length} messages):`,
 );
 console.error(`  publish  ${perThousand(publishMs)} ms`);
 console.error(`  process  ${perThousand(processMs)} ms`);

@@ -81,8 +81,8 @@ export function countsOfItem(item: Record<string, unknown>): Counts {
 }
 
 /** Sorts by time to the nanosecond; 132 bits of the identity's SHA-256 make it unique and keep it short whatever the names. */
-export function timeKey(event: EventIdentity & Pick<LogEvent, 'timestamp'>): string {
-  return `${sortableOf(event.timestamp)}#${createHash('sha256').update(eventKey(event)).digest('base64url').slice(0, 22)}`;
+export function timeKey(event: EventIdentity & Pick<LogEvent, 'timestamp'>, key: string = eventKey(event)): string {
+  return `${sortableOf(event.timestamp)}#${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`;
 }
 
 export interface EventItem {
@@ -167,14 +167,15 @@ export function toEventItem(event: LogEvent, placement: Placement): EventItem {
   // The StoredEvent as /events writes it, assembled around the payload's text so that it is serialised once.
   const head = JSON.stringify({ topic: event.topic, event_id: event.event_id, timestamp: event.timestamp, source: event.source });
   const bytes = travellingBytes(`${head.slice(0, -1)},"payload":${payload},"stored_at":${JSON.stringify(placement.storedAt)}}`);
+  const id = eventKey(event);
   return {
-    id: eventKey(event),
+    id,
     topic: event.topic,
     event_id: event.event_id,
     timestamp: event.timestamp,
     source: event.source,
     payload,
-    ts_key: timeKey(event),
+    ts_key: timeKey(event, id),
     topic_lane: topicLaneKey(event.topic, placement.topicLane),
     time_lane: placement.timeLane,
     bytes,

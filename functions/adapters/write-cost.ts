@@ -5,7 +5,9 @@
  */
 export function itemBytes(item: object): number {
   let bytes = 0;
-  for (const [name, value] of Object.entries(item)) {
+  // Every item is a plain object: no inherited attributes to skip, and no array of entries to build per item.
+  for (const name in item) {
+    const value = (item as Record<string, unknown>)[name];
     if (value === undefined) continue;
     bytes += Buffer.byteLength(name, 'utf8') + valueBytes(value);
   }
@@ -14,10 +16,14 @@ export function itemBytes(item: object): number {
 
 function valueBytes(value: unknown): number {
   if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
-  if (typeof value === 'number') return Math.ceil(String(Math.abs(value)).replace(/[.\-e+]/g, '').length / 2) + 1;
+  if (typeof value === 'number') return Math.ceil(digitsOf(value) / 2) + 1;
   if (typeof value === 'boolean' || value === null) return 1;
   return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }
+
+/** The digits of a number as written; a whole number's text is all digits but its sign. */
+const digitsOf = (value: number): number =>
+  Number.isSafeInteger(value) ? String(Math.abs(value)).length : String(Math.abs(value)).replace(/[.\-e+]/g, '').length;
 
 const kilobytes = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
 

@@ -40,22 +40,32 @@ export function parseTimestamp(text: string): TimestampResult {
     return { ok: false, problem: 'must be a real date and time (leap seconds are not accepted)' };
   }
   if (offsetHours > 23 || offsetMinutes > 59) return { ok: false, problem: 'must have a time zone offset between -23:59 and +23:59' };
+  // Already in UTC (what nearly every shipper sends): the fields are the answer, in their fixed widths.
+  if (match[8] !== undefined) {
+    if (year < 1) return { ok: false, problem: outOfRange };
+    return accepted(text[10] === 'T' ? text.slice(0, 19) : `${text.slice(0, 10)}T${text.slice(11, 19)}`, fraction);
+  }
   const offset = (match[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
   // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not.
   const utc = new Date(0);
   utc.setUTCFullYear(year, month - 1, day);
   utc.setUTCHours(hour, minute - offset, second, 0);
   const utcYear = utc.getUTCFullYear();
-  if (utcYear < 1 || utcYear > 9999) return { ok: false, problem: 'must fall between years 0001 and 9999 in UTC' };
+  if (utcYear < 1 || utcYear > 9999) return { ok: false, problem: outOfRange };
   const seconds = `${pad(utcYear, 4)}-${pad(utc.getUTCMonth() + 1, 2)}-${pad(utc.getUTCDate(), 2)}T${pad(utc.getUTCHours(), 2)}:${pad(utc.getUTCMinutes(), 2)}:${pad(utc.getUTCSeconds(), 2)}`;
-  return {
-    ok: true,
-    value: {
-      text: `${seconds}${fraction ? `.${fraction}` : ''}Z`,
-      sortable: `${seconds}.${fraction.padEnd(maxFractionDigits, '0')}Z`,
-    },
-  };
+  return accepted(seconds, fraction);
 }
+
+const outOfRange = 'must fall between years 0001 and 9999 in UTC';
+
+/** A timestamp from its UTC date and time to the second (`YYYY-MM-DDTHH:MM:SS`) and the client's fractional digits. */
+const accepted = (seconds: string, fraction: string): TimestampResult => ({
+  ok: true,
+  value: {
+    text: `${seconds}${fraction ? `.${fraction}` : ''}Z`,
+    sortable: `${seconds}.${fraction.padEnd(maxFractionDigits, '0')}Z`,
+  },
+});
 
 /** The sortable form of a timestamp parseTimestamp has already normalised (as stored): the fraction padded to nine digits. */
 export function sortableOf(normalised: string): string {

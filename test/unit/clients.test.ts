@@ -9,14 +9,16 @@ afterAll(() => {
 });
 
 describe("the functions' SDK clients", () => {
-  it("go without the SDK's logger middleware, which copies every input for a logger that discards it", async () => {
+  it("go without the SDK's logger middleware (it copies every input for a logger that discards it) and its user-agent middleware", async () => {
     const { dynamoBaseClient, dynamoClient } = await import('../../functions/shared/clients/dynamo.ts');
     const { sqsClient } = await import('../../functions/shared/clients/sqs.ts');
     const { apiGatewayClient } = await import('../../functions/shared/clients/api-gateway.ts');
     for (const client of [dynamoBaseClient(), dynamoClient(), sqsClient(), apiGatewayClient()]) {
       const names = client.middlewareStack.identify().join('\n');
       expect(names).toContain('retryMiddleware');
+      expect(names).toContain('httpSigningMiddleware');
       expect(names).not.toContain('loggerMiddleware');
+      expect(names).not.toContain('getUserAgentMiddleware');
     }
   });
 });

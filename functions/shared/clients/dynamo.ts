@@ -1,14 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { traceClient } from '../tracing.ts';
-import { clientOptions, withoutSdkLogging } from './options.ts';
+import { clientOptions, withoutUnusedMiddleware } from './options.ts';
 
 let base: DynamoDBClient | undefined;
 let dynamo: DynamoDBDocumentClient | undefined;
 
 /** The container's one DynamoDB client, built on first use and reused by every invocation. */
 export function dynamoBaseClient(): DynamoDBClient {
-  base ??= traceClient(withoutSdkLogging(new DynamoDBClient(clientOptions())));
+  base ??= traceClient(withoutUnusedMiddleware(new DynamoDBClient(clientOptions())));
   return base;
 }
 

@@ -27,11 +27,16 @@ export function clientOptions() {
 }
 
 /**
- * The SDK's logger middleware copies every call's input and output to redact them for a logger,
- * even when its logger discards everything, as ours does: a walk of a transaction's hundred items
- * per call (docs/BENCHMARKS.md). Every client goes without it; SDK errors still reach our logs.
+ * Two of the SDK's middlewares cost CPU on every call and give nothing here:
+ * - the logger middleware copies every call's input and output to redact them for a logger, even
+ *   when its logger discards everything, as ours does: a walk of a transaction's hundred items per
+ *   call. SDK errors still reach our logs.
+ * - the user-agent middleware rebuilds the User-Agent headers per call from the SDK's feature
+ *   flags; AWS serves a request without them, and they only tell AWS which SDK sent it.
+ * docs/BENCHMARKS.md has what each cost. Every client goes without both.
  */
-export function withoutSdkLogging<Client extends { middlewareStack: { remove(name: string): boolean } }>(client: Client): Client {
+export function withoutUnusedMiddleware<Client extends { middlewareStack: { remove(name: string): boolean } }>(client: Client): Client {
   client.middlewareStack.remove('loggerMiddleware');
+  client.middlewareStack.remove('getUserAgentMiddleware');
   return client;
 }

@@ -1,11 +1,11 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { traceClient } from '../tracing.ts';
-import { clientOptions, withoutSdkLogging } from './options.ts';
+import { clientOptions, withoutUnusedMiddleware } from './options.ts';
 
 let sqs: SQSClient | undefined;
 
 /** The container's one SQS client, built on first use and reused by every invocation. */
 export function sqsClient(): SQSClient {
-  sqs ??= traceClient(withoutSdkLogging(new SQSClient(clientOptions())));
+  sqs ??= traceClient(withoutUnusedMiddleware(new SQSClient(clientOptions())));
   return sqs;
 }
