@@ -1,3 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { offlineFunctionEnvironment } from '../../scripts/lib/function-environment.ts';
 
@@ -19,6 +24,45 @@ describe("the functions' SDK clients", () => {
       expect(names).toContain('httpSigningMiddleware');
       expect(names).not.toContain('loggerMiddleware');
       expect(names).not.toContain('getUserAgentMiddleware');
+    }
+  });
+});
+
+describe('with X-Ray tracing bundled in (IDEMLOG_TRACING=true)', () => {
+  // Powertools' client capture adds a middleware after the user-agent one, which the clients go without.
+  it('every client still sends its calls, with a fixed user agent', async () => {
+    const userAgents: Array<string | undefined> = [];
+    const server = createServer((request, response) => {
+      userAgents.push(request.headers['user-agent']);
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        response.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      vi.stubEnv('AWS_ENDPOINT_URL', endpoint);
+      vi.stubEnv('AWS_EXECUTION_ENV', 'AWS_Lambda_nodejs24.x');
+      vi.stubEnv('AWS_XRAY_CONTEXT_MISSING', 'IGNORE_ERROR');
+      vi.stubEnv('AWS_ACCESS_KEY_ID', 'unit');
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'unit');
+      vi.resetModules();
+      // What infra/esbuild-plugins.cjs does to the bundles when IDEMLOG_TRACING=true.
+      vi.doMock('../../functions/shared/tracing.ts', () => import('../../functions/shared/tracing-xray.ts'));
+      const { dynamoBaseClient } = await import('../../functions/shared/clients/dynamo.ts');
+      const { sqsClient } = await import('../../functions/shared/clients/sqs.ts');
+      const { apiGatewayClient } = await import('../../functions/shared/clients/api-gateway.ts');
+      await expect(dynamoBaseClient().send(new GetItemCommand({ TableName: 't', Key: { id: { S: 'x' } } }))).resolves.toBeDefined();
+      await expect(sqsClient().send(new GetQueueAttributesCommand({ QueueUrl: `${endpoint}/000000000000/q` }))).resolves.toBeDefined();
+      await expect(apiGatewayClient().send(new GetApiKeysCommand({}))).resolves.toBeDefined();
+      // The SDK's own user agent is gone; a fixed one keeps the callers identifiable to AWS.
+      const { userAgent } = await import('../../functions/shared/clients/options.ts');
+      expect(userAgents).toEqual([userAgent, userAgent, userAgent]);
+    } finally {
+      vi.doUnmock('../../functions/shared/tracing.ts');
+      server.close();
     }
   });
 });

@@ -6,6 +6,6 @@ let apiGateway: APIGatewayClient | undefined;
 
 /** The container's one API Gateway client (the authorizer reads the API keys with it). */
 export function apiGatewayClient(): APIGatewayClient {
-  apiGateway ??= traceClient(withoutUnusedMiddleware(new APIGatewayClient(clientOptions())));
+  apiGateway ??= withoutUnusedMiddleware(traceClient(new APIGatewayClient(clientOptions())));
   return apiGateway;
 }

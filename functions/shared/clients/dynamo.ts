@@ -8,7 +8,7 @@ let dynamo: DynamoDBDocumentClient | undefined;
 
 /** The container's one DynamoDB client, built on first use and reused by every invocation. */
 export function dynamoBaseClient(): DynamoDBClient {
-  base ??= traceClient(withoutUnusedMiddleware(new DynamoDBClient(clientOptions())));
+  base ??= withoutUnusedMiddleware(traceClient(new DynamoDBClient(clientOptions())));
   return base;
 }
 

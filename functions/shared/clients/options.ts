@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { BuildMiddleware, MiddlewareStack } from '@smithy/types';
 import { config } from '../config.ts';
 
 // Every SDK client of a container shares these options: keep-alive saves a TCP (and on AWS a TLS)
@@ -32,11 +33,25 @@ export function clientOptions() {
  *   when its logger discards everything, as ours does: a walk of a transaction's hundred items per
  *   call. SDK errors still reach our logs.
  * - the user-agent middleware rebuilds the User-Agent headers per call from the SDK's feature
- *   flags; AWS serves a request without them, and they only tell AWS which SDK sent it.
- * docs/BENCHMARKS.md has what each cost. Every client goes without both.
+ *   flags. A fixed one takes its place, so that CloudTrail and `aws:UserAgent` conditions still
+ *   see who called.
+ * docs/BENCHMARKS.md has what each cost. Every client goes without both, and so without what a
+ * traced client (tracing-xray.ts) anchors to the user agent: Powertools adds its name to the header
+ * with a middleware placed after it, and a stack that keeps that one fails every call.
+ * Apply it last, after traceClient.
  */
 export function withoutUnusedMiddleware<Client extends { middlewareStack: { remove(name: string): boolean } }>(client: Client): Client {
-  client.middlewareStack.remove('loggerMiddleware');
-  client.middlewareStack.remove('getUserAgentMiddleware');
+  const stack = client.middlewareStack as unknown as MiddlewareStack<object, object>;
+  for (const name of ['loggerMiddleware', 'getUserAgentMiddleware', 'addPowertoolsToUserAgent']) stack.remove(name);
+  stack.add(fixedUserAgent, { step: 'build', name: 'fixedUserAgent' });
   return client;
 }
+
+const fixedUserAgent: BuildMiddleware<object, object> = (next) => (args) => {
+  const request = args.request as { headers?: Record<string, string> } | undefined;
+  if (request?.headers) request.headers['user-agent'] = userAgent;
+  return next(args);
+};
+
+/** Who calls, as AWS records it. */
+export const userAgent = 'idemlog aws-sdk-js-v3';

@@ -6,6 +6,6 @@ let sqs: SQSClient | undefined;
 
 /** The container's one SQS client, built on first use and reused by every invocation. */
 export function sqsClient(): SQSClient {
-  sqs ??= traceClient(withoutUnusedMiddleware(new SQSClient(clientOptions())));
+  sqs ??= withoutUnusedMiddleware(traceClient(new SQSClient(clientOptions())));
   return sqs;
 }

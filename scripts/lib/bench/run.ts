@@ -48,7 +48,7 @@ export async function warmUp(api: ApiTarget, shape: Shape, concurrency: number, 
   const load = await runLoad(warm.requests, { api, concurrency });
   await waitForEmptyQueue(api);
   return {
-    // What each worker was actually sent, after the cap above.
+    // Planned requests per client after the cap above (retries not counted): as many clients as publish workers.
     requests_per_worker: Math.round((10 * warm.requests.length) / concurrency) / 10,
     events: load.accepted.length,
     cpu_seconds_per_1000_events: cpuPerThousandEvents(before, cpuByRole(), load.accepted.length),
