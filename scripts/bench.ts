@@ -71,8 +71,9 @@ const log = (line: string) => {
   if (!options.json) console.error(line);
 };
 /**
- * Measured: a publish worker's CPU per request falls for its first dozen invocations, then holds
- * (docs/BENCHMARKS.md). Every run of the default code is warmed so; the naive baseline keeps a
+ * Measured: a publish worker's CPU per request falls steeply over its first ten or so invocations,
+ * then slowly over hundreds (docs/BENCHMARKS.md). Every run of the default code is warmed so (never
+ * with more events than the run itself); the naive baseline keeps a
  * one-request warm-up (at one event per transaction a full one would take minutes).
  */
 const warmRequestsPerWorker = 15;
