@@ -6,13 +6,12 @@
 // the bundle's size deflated, about what a zip holds. No emulator, no network.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { build, type Plugin } from 'esbuild';
 import { z } from 'zod';
 import { median } from './lib/bench/summary.ts';
+import { asDeployed, type BundleChoices, bundleFunction } from './lib/bundle.ts';
 import { parseCli } from './lib/cli.ts';
 import { offlineFunctionEnvironment } from './lib/function-environment.ts';
 
@@ -22,7 +21,6 @@ const options = parseCli(
 );
 
 const functions = ['publish', 'process', 'ingest', 'authorize', 'stats', 'events', 'health'];
-const plugins = createRequire(import.meta.url)('../infra/esbuild-plugins.cjs') as Plugin[];
 /** The names the functions' configuration parsing needs at load; nothing is called. */
 const environment = {
   ...process.env,
@@ -31,37 +29,13 @@ const environment = {
   AWS_LAMBDA_FUNCTION_NAME: 'cold-start',
 };
 
-interface Variant {
+interface Variant extends BundleChoices {
   name: string;
-  tracing: boolean;
-  zodShim: boolean;
-  sourceMap: boolean;
 }
 const variants: Variant[] = [
   { name: 'before (X-Ray, all locales, source map loaded)', tracing: true, zodShim: false, sourceMap: true },
-  { name: 'now', tracing: false, zodShim: true, sourceMap: false },
+  { name: 'now', ...asDeployed },
 ];
-
-/** Builds one function as serverless.yml's custom.esbuild does, with the variant's choices. */
-async function bundle(fn: string, variant: Variant, outdir: string): Promise<string> {
-  if (variant.tracing) process.env.IDEMLOG_TRACING = 'true';
-  else delete process.env.IDEMLOG_TRACING;
-  await build({
-    entryPoints: { [`${fn}/handler`]: `functions/${fn}/handler.ts` },
-    bundle: true,
-    minify: true,
-    keepNames: true,
-    treeShaking: true,
-    sourcemap: variant.sourceMap,
-    target: 'node24',
-    platform: 'node',
-    format: 'cjs',
-    outdir,
-    plugins: plugins.filter((plugin) => variant.zodShim || plugin.name !== 'zod-english-only'),
-    logLevel: 'error',
-  });
-  return join(outdir, fn, 'handler.js');
-}
 
 /** One fresh process loading the bundle: CPU and wall milliseconds until the handler is exported. */
 function start(path: string, sourceMaps: boolean): { cpu: number; wall: number } {
@@ -81,7 +55,7 @@ try {
   for (const fn of functions) {
     for (const [v, variant] of variants.entries()) {
       const outdir = join(work, String(v));
-      const path = await bundle(fn, variant, outdir);
+      const path = await bundleFunction(fn, variant, outdir);
       const starts = Array.from({ length: options.starts }, () => start(path, variant.sourceMap));
       console.log(
         `${fn.padEnd(10)} ${variant.name.padEnd(48)} ${(deflated(join(outdir, fn)) / 1024).toFixed(0).padStart(12)} ${median(
