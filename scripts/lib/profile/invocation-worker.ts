@@ -1,16 +1,11 @@
 // One fresh worker for `npm run invocation-cost`: loads a publish bundle, sends it `warm` requests,
-// then `measured` more, each `gapMs` after the last one ended, and reports the CPU of the measured
-// ones per invocation. Its SDK calls go to the stand-in server (fake-aws.ts) whose port it is given.
+// then `measured` more, pausing `gapMs` after each, and reports the CPU spent inside the measured
+// calls and, apart, during the pauses after them. Every request is a full one of the same size,
+// from the same seed in every worker. Its SDK calls go to the stand-in server (fake-aws.ts) whose
+// port it is given; an answer other than 2xx is counted, so that the parent can refuse the figure.
 import { offlineFunctionEnvironment } from '../function-environment.ts';
 import { buildWorkload } from '../workload.ts';
-
-export interface InvocationTask {
-  bundle: string;
-  port: number;
-  warm: number;
-  measured: number;
-  gapMs: number;
-}
+import { eventsPerRequest, type InvocationReport, type InvocationTask } from './invocation-task.ts';
 
 const task = await new Promise<InvocationTask>((resolve) => process.once('message', (message) => resolve(message as InvocationTask)));
 const endpoint = `http://127.0.0.1:${task.port}`;
@@ -28,16 +23,23 @@ Object.assign(process.env, {
 // As deployed, each log line is written; here it goes nowhere, at the same cost of formatting it.
 process.stdout.write = (() => true) as typeof process.stdout.write;
 
-const { handler } = (await import(task.bundle)) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
-const { requests } = buildWorkload({
-  events: (task.warm + task.measured) * 100,
+const { handler } = (await import(task.bundle)) as { handler: (event: unknown, context: unknown) => Promise<{ statusCode?: number }> };
+const wanted = task.warm + task.measured;
+// The workload mixes in partial re-sends; only full requests are kept, so every invocation carries the same load.
+const bodies = buildWorkload({
+  events: 2 * wanted * eventsPerRequest,
   duplicateRatio: 0.3,
   topics: 8,
-  batchSize: 100,
+  batchSize: eventsPerRequest,
   payloadBytes: 64,
-  seed: process.pid,
-  runId: `invocation-${process.pid}`,
-});
+  seed: 1,
+  runId: 'invocation-cost',
+})
+  .requests.filter((request) => request.length === eventsPerRequest)
+  .slice(0, wanted)
+  .map((request) => JSON.stringify(request));
+if (bodies.length < wanted) throw new Error(`the workload has ${bodies.length} full requests; ${wanted} are needed`);
+
 const context = {
   functionName: 'publish',
   awsRequestId: 'invocation-cost',
@@ -45,24 +47,36 @@ const context = {
   callbackWaitsForEmptyEventLoop: false,
 };
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const cpuMsSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+};
 
-let measuredFrom = process.cpuUsage();
-for (const [i, request] of requests.slice(0, task.warm + task.measured).entries()) {
-  if (i === task.warm) measuredFrom = process.cpuUsage();
-  await handler(
-    {
-      httpMethod: 'POST',
-      path: '/publish',
-      resource: '/publish',
-      headers: { 'content-type': 'application/json', 'x-api-key': 'invocation-cost' },
-      body: JSON.stringify(request),
-      isBase64Encoded: false,
-      queryStringParameters: null,
-      requestContext: { requestId: 'invocation-cost', identity: {} },
-    },
-    context,
-  );
+let handlerMs = 0;
+let pauseMs = 0;
+const failures: number[] = [];
+for (const [i, body] of bodies.entries()) {
+  const event = {
+    httpMethod: 'POST',
+    path: '/publish',
+    resource: '/publish',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'invocation-cost' },
+    body,
+    isBase64Encoded: false,
+    queryStringParameters: null,
+    requestContext: { requestId: 'invocation-cost', identity: {} },
+  };
+  const callStart = process.cpuUsage();
+  const answer = await handler(event, context);
+  const callMs = cpuMsSince(callStart);
+  const status = answer.statusCode ?? 0;
+  if (status < 200 || status > 299) failures.push(status);
+  const pauseStart = process.cpuUsage();
   if (task.gapMs > 0) await pause(task.gapMs);
+  if (i >= task.warm) {
+    handlerMs += callMs;
+    pauseMs += cpuMsSince(pauseStart);
+  }
 }
-const used = process.cpuUsage(measuredFrom);
-process.send?.((used.user + used.system) / 1000 / task.measured, () => process.exit(0));
+const report: InvocationReport = { handlerMs: handlerMs / task.measured, pauseMs: pauseMs / task.measured, failures };
+process.send?.(report, () => process.exit(0));
