@@ -11,7 +11,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { z } from 'zod';
 import { parseCli } from './lib/cli.ts';
-import { offlineFunctionEnvironment } from './lib/function-environment.ts';
+import { actAsFunctionContainer, publishRequestEvent, useStandIn } from './lib/profile/offline-handlers.ts';
 import { topOf } from './lib/profile/top.ts';
 import { buildWorkload } from './lib/workload.ts';
 
@@ -24,16 +24,7 @@ const options = parseCli(
   'npm run profile -- [--events N] [--top N] [--sdk: real SDK calls to a stand-in server instead of mocks]',
 );
 
-Object.assign(process.env, {
-  ...offlineFunctionEnvironment,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'profile',
-  AWS_SECRET_ACCESS_KEY: 'profile',
-  AWS_LAMBDA_FUNCTION_NAME: 'profile',
-  POWERTOOLS_LOG_LEVEL: 'INFO',
-});
-// As deployed, each log line is written; here it goes nowhere, at the same cost of formatting it.
-process.stdout.write = (() => true) as typeof process.stdout.write;
+actAsFunctionContainer('profile');
 
 const bodies: string[] = [];
 if (options.sdk) {
@@ -41,10 +32,7 @@ if (options.sdk) {
   // taken from the SDK as it sends them.
   const server = fork(new URL('./lib/profile/fake-aws.ts', import.meta.url).pathname, { stdio: 'ignore' });
   const port = await new Promise<number>((resolve) => server.once('message', (message) => resolve(Number(message))));
-  process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${port}`;
-  // The SQS client sends to the queue URL's host.
-  process.env.QUEUE_URL = `http://127.0.0.1:${port}/000000000000/events`;
-  process.env.DLQ_URL = `http://127.0.0.1:${port}/000000000000/events-dlq`;
+  useStandIn(port);
   process.on('exit', () => server.kill());
   const { SQSClient: Sqs } = await import('@aws-sdk/client-sqs');
   const send = Sqs.prototype.send;
@@ -102,16 +90,7 @@ await session.post('Profiler.start');
 const publishMs = await cpuMs(async () => {
   for (const request of workload.requests)
     await publish(
-      {
-        httpMethod: 'POST',
-        path: '/publish',
-        resource: '/publish',
-        headers: { 'content-type': 'application/json', 'x-api-key': 'profile' },
-        body: Buffer.from(JSON.stringify(request)).toString('base64'),
-        isBase64Encoded: true,
-        queryStringParameters: null,
-        requestContext: { requestId: 'profile', identity: {} },
-      } as never,
+      publishRequestEvent('profile', Buffer.from(JSON.stringify(request)).toString('base64'), true) as never,
       context('publish'),
     );
 });

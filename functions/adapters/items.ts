@@ -81,9 +81,10 @@ export function countsOfItem(item: Record<string, unknown>): Counts {
 }
 
 /** Sorts by time to the nanosecond; 132 bits of the identity's SHA-256 make it unique and keep it short whatever the names. */
-export function timeKey(event: EventIdentity & Pick<LogEvent, 'timestamp'>, key: string = eventKey(event)): string {
-  return `${sortableOf(event.timestamp)}#${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`;
-}
+export const timeKey = (event: EventIdentity & Pick<LogEvent, 'timestamp'>): string => timeKeyOf(event.timestamp, eventKey(event));
+
+const timeKeyOf = (timestamp: string, key: string) =>
+  `${sortableOf(timestamp)}#${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`;
 
 export interface EventItem {
   id: string;
@@ -175,7 +176,7 @@ export function toEventItem(event: LogEvent, placement: Placement): EventItem {
     timestamp: event.timestamp,
     source: event.source,
     payload,
-    ts_key: timeKey(event, id),
+    ts_key: timeKeyOf(event.timestamp, id),
     topic_lane: topicLaneKey(event.topic, placement.topicLane),
     time_lane: placement.timeLane,
     bytes,

@@ -3,25 +3,13 @@
 // calls and, apart, during the pauses after them. Every request is a full one of the same size,
 // from the same seed in every worker. Its SDK calls go to the stand-in server (fake-aws.ts) whose
 // port it is given; an answer other than 2xx is counted, so that the parent can refuse the figure.
-import { offlineFunctionEnvironment } from '../function-environment.ts';
 import { buildWorkload } from '../workload.ts';
 import { eventsPerRequest, type InvocationReport, type InvocationTask } from './invocation-task.ts';
+import { actAsFunctionContainer, publishRequestEvent, useStandIn } from './offline-handlers.ts';
 
 const task = await new Promise<InvocationTask>((resolve) => process.once('message', (message) => resolve(message as InvocationTask)));
-const endpoint = `http://127.0.0.1:${task.port}`;
-Object.assign(process.env, {
-  ...offlineFunctionEnvironment,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'invocation-cost',
-  AWS_SECRET_ACCESS_KEY: 'invocation-cost',
-  AWS_LAMBDA_FUNCTION_NAME: 'invocation-cost',
-  POWERTOOLS_LOG_LEVEL: 'INFO',
-  AWS_ENDPOINT_URL: endpoint,
-  QUEUE_URL: `${endpoint}/000000000000/events`,
-  DLQ_URL: `${endpoint}/000000000000/events-dlq`,
-});
-// As deployed, each log line is written; here it goes nowhere, at the same cost of formatting it.
-process.stdout.write = (() => true) as typeof process.stdout.write;
+actAsFunctionContainer('invocation-cost');
+useStandIn(task.port);
 
 const { handler } = (await import(task.bundle)) as { handler: (event: unknown, context: unknown) => Promise<{ statusCode?: number }> };
 const wanted = task.warm + task.measured;
@@ -56,16 +44,7 @@ let handlerMs = 0;
 let pauseMs = 0;
 const failures: number[] = [];
 for (const [i, body] of bodies.entries()) {
-  const event = {
-    httpMethod: 'POST',
-    path: '/publish',
-    resource: '/publish',
-    headers: { 'content-type': 'application/json', 'x-api-key': 'invocation-cost' },
-    body,
-    isBase64Encoded: false,
-    queryStringParameters: null,
-    requestContext: { requestId: 'invocation-cost', identity: {} },
-  };
+  const event = publishRequestEvent('invocation-cost', body, false);
   const callStart = process.cpuUsage();
   const answer = await handler(event, context);
   const callMs = cpuMsSince(callStart);
