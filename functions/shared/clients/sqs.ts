@@ -1,11 +1,13 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchRequest$, SQSClient } from '@aws-sdk/client-sqs';
 import { traceClient } from '../tracing.ts';
 import { clientOptions, withoutUnusedMiddleware } from './options.ts';
+import { withPlainJsonBodies } from './plain-json.ts';
 
 let sqs: SQSClient | undefined;
 
 /** The container's one SQS client, built on first use and reused by every invocation. */
 export function sqsClient(): SQSClient {
-  sqs ??= withoutUnusedMiddleware(traceClient(new SQSClient(clientOptions())));
+  // Publish's one call per request.
+  sqs ??= withPlainJsonBodies(withoutUnusedMiddleware(traceClient(new SQSClient(clientOptions()))), [SendMessageBatchRequest$]);
   return sqs;
 }

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { NormalizedSchema } from '@smithy/core/schema';
+import type { $Schema, $ShapeSerializer, SerdeFunctions } from '@smithy/types';
+
+/**
+ * The request bodies of a client's hot operations, written by the engine's JSON.stringify instead
+ * of the SDK's serializer. The SDK writes JSON byte by byte in JavaScript, walking the operation's
+ * schema for every member; a worker pays for that code until V8 has compiled it, which takes
+ * hundreds of calls, and a transaction of a hundred items is tens of thousands of members.
+ * docs/BENCHMARKS.md has what it saves.
+ *
+ * Only for inputs that are plain JSON data, as idemlog's adapters build them: objects, arrays,
+ * strings, finite numbers and booleans. Anything else (a binary, a date, a null, a NaN, a class
+ * instance) makes the call go through the SDK's serializer, which knows what the schema asks of it.
+ * An idempotency token the operation takes at its top level and the input leaves out is generated
+ * here, as the SDK does, once per call, so the SDK's own retries of that call reuse it.
+ * JSON-RPC protocols only (DynamoDB's and SQS's): their member names are the JSON keys.
+ */
+export function withPlainJsonBodies<Client extends { config: object }>(client: Client, inputSchemas: $Schema[]): Client {
+  const protocol = (client.config as { protocol?: { serializer?: $ShapeSerializer<string | Uint8Array> } }).protocol;
+  const sdk = protocol?.serializer;
+  if (!protocol || typeof sdk?.write !== 'function' || typeof sdk.flush !== 'function')
+    throw new Error("the SDK client's protocol has no serializer to write plain JSON bodies beside: the SDK changed");
+  protocol.serializer = new PlainJsonFirst(sdk, inputSchemas);
+  return client;
+}
+
+/** Thrown by the replacer on a value JSON.stringify would not write as the SDK does. */
+const notPlain = new Error('not plain JSON data');
+
+class PlainJsonFirst implements $ShapeSerializer<string | Uint8Array> {
+  private readonly sdk: $ShapeSerializer<string | Uint8Array>;
+  /** Each hot operation's input schema, and the name of its top-level idempotency token, if it has one. */
+  private readonly tokens: Map<$Schema, string | undefined>;
+  private body: string | undefined;
+
+  constructor(sdk: $ShapeSerializer<string | Uint8Array>, inputSchemas: $Schema[]) {
+    this.sdk = sdk;
+    this.tokens = new Map(inputSchemas.map((schema) => [NormalizedSchema.of(schema).getSchema() as $Schema, idempotencyTokenOf(schema)]));
+  }
+
+  write(schema: $Schema, value: unknown): void {
+    this.body = undefined;
+    if (this.tokens.has(schema) && isPlainObject(value)) {
+      const token = this.tokens.get(schema);
+      const input = token === undefined || value[token] != null ? value : { ...value, [token]: randomUUID() };
+      try {
+        this.body = JSON.stringify(input, plainOnly);
+        return;
+      } catch (error) {
+        if (error !== notPlain) throw error;
+      }
+    }
+    this.sdk.write(schema, value);
+  }
+
+  /** Bytes, as the SDK's serializer gives: the signer hashes them and the HTTP client sends them as they are. */
+  flush(): string | Uint8Array {
+    const body = this.body;
+    if (body === undefined) return this.sdk.flush();
+    this.body = undefined;
+    return Buffer.from(body, 'utf8');
+  }
+
+  setSerdeContext(serdeContext: SerdeFunctions): void {
+    this.sdk.setSerdeContext(serdeContext);
+  }
+}
+
+function idempotencyTokenOf(schema: $Schema): string | undefined {
+  for (const [name, member] of NormalizedSchema.of(schema).structIterator()) if (member.isIdempotencyToken()) return name;
+  return undefined;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+};
+
+/**
+ * Passes what JSON.stringify writes as the SDK would, and stops at anything else. It looks at the
+ * holder's own value, not the one JSON.stringify hands it, because a date's toJSON has already run.
+ */
+function plainOnly(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const original = this[key];
+  switch (typeof original) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'undefined':
+      // A member left out is dropped by both; a hole in a list would become a null.
+      if (Array.isArray(this)) throw notPlain;
+      return value;
+    case 'number':
+      if (Number.isFinite(original)) return value;
+      throw notPlain;
+    case 'object':
+      if (Array.isArray(original) || isPlainObject(original)) return value;
+      throw notPlain;
+    default:
+      throw notPlain;
+  }
+}
