@@ -110,9 +110,15 @@ export async function consumeMessage(body: string, messageId: string, ledger: Le
   if (fault === 'fail')
     throw new InjectedFault(`injected failure before write in ${delivery.id} (receive ${options.faults?.receiveCount})`);
   const totals = { unique: 0, duplicates: 0, redelivered: 0 };
-  for (const chunk of delivery.chunks) {
+  const known: Known = { applied: new Set(), stored: new Set() };
+  let peekedUpTo = 0;
+  for (const [position, chunk] of delivery.chunks.entries()) {
     options.signal?.throwIfAborted();
-    const result = await applyChunk(chunk, ledger, options, metrics);
+    if ((options.peek ?? true) && position >= peekedUpTo) {
+      peekedUpTo = position + chunksInOnePeek(delivery.chunks.slice(position));
+      await peekChunks(delivery.chunks.slice(position, peekedUpTo), known, ledger, options, metrics);
+    }
+    const result = await applyChunk(chunk, ledger, options, metrics, known);
     totals.unique += result.unique;
     totals.duplicates += result.duplicates;
     totals.redelivered += result.redelivered;
@@ -130,23 +136,68 @@ interface ChunkResult {
   redelivered: number;
 }
 
-async function applyChunk(chunk: Chunk, ledger: Ledger, options: ConsumeOptions, metrics: ConsumeMetrics): Promise<ChunkResult> {
-  const known = new Set<string>();
-  if (options.peek ?? true) {
-    metrics.peeks++;
-    const peeked = await ledger.peek([chunk.id], chunk.events, options.signal);
-    if (peeked.applied.length > 0) return { unique: 0, duplicates: 0, redelivered: chunk.events.length };
-    for (const key of peeked.stored) known.add(key);
+/** What this delivery has learnt of the tables: chunks whose marker exists, events that are stored. */
+interface Known {
+  applied: Set<string>;
+  stored: Set<string>;
+}
+
+/** BatchGetItem reads at most 100 keys in one call. */
+const maxKeysPerPeek = 100;
+
+/**
+ * How many of these chunks, from the first, one pre-read covers: their markers and distinct events
+ * within one BatchGetItem. A request's chunks share a message, so its pre-reads are one call, not
+ * one per chunk. At least one.
+ */
+export function chunksInOnePeek(chunks: Chunk[]): number {
+  const keys = new Set<string>();
+  let count = 0;
+  for (const chunk of chunks) {
+    const added = new Set(chunk.events.map(eventKey).filter((key) => !keys.has(key)));
+    if (count > 0 && keys.size + added.size + count + 1 > maxKeysPerPeek) break;
+    for (const key of added) keys.add(key);
+    count++;
   }
+  return Math.max(count, 1);
+}
+
+async function peekChunks(chunks: Chunk[], known: Known, ledger: Ledger, options: ConsumeOptions, metrics: ConsumeMetrics): Promise<void> {
+  metrics.peeks++;
+  const peeked = await ledger.peek(
+    chunks.map((chunk) => chunk.id),
+    chunks.flatMap((chunk) => chunk.events),
+    options.signal,
+  );
+  for (const id of peeked.applied) known.applied.add(id);
+  for (const key of peeked.stored) known.stored.add(key);
+}
+
+/**
+ * Commits one chunk. What `known` holds is a hint read before: the transaction's conditions stay
+ * the gate. The events a chunk stores are added to it, so that a later chunk of the same delivery
+ * counts their repeats as duplicates without a cancelled transaction.
+ */
+async function applyChunk(
+  chunk: Chunk,
+  ledger: Ledger,
+  options: ConsumeOptions,
+  metrics: ConsumeMetrics,
+  known: Known,
+): Promise<ChunkResult> {
+  if (known.applied.has(chunk.id)) return { unique: 0, duplicates: 0, redelivered: chunk.events.length };
   const shard = bucketOf(chunk.id, options.counterShards);
   for (;;) {
-    const write = buildWrite(chunk, shard, known);
+    const write = buildWrite(chunk, shard, known.stored);
     const outcome = await settle(() => ledger.commit(write, options.signal), options, metrics);
     if (outcome.kind === 'already-applied') return { unique: 0, duplicates: 0, redelivered: chunk.events.length };
-    if (outcome.kind === 'committed') return { unique: write.totals.unique, duplicates: write.totals.duplicates, redelivered: 0 };
+    if (outcome.kind === 'committed') {
+      for (const event of write.inserts) known.stored.add(eventKey(event));
+      return { unique: write.totals.unique, duplicates: write.totals.duplicates, redelivered: 0 };
+    }
     // Learn which events another delivery stored first and commit the rest; each round
     // removes at least one insert, so this ends.
-    for (const key of outcome.keys) known.add(key);
+    for (const key of outcome.keys) known.stored.add(key);
   }
 }
 

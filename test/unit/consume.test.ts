@@ -82,6 +82,39 @@ describe('consumeMessage', () => {
     expect(ledger.totals.received).toBe(10);
   });
 
+  it("reads a message's chunks before writing in one pre-read, and counts an event repeated across its chunks without a cancelled transaction", async () => {
+    const ledger = new MemoryLedger();
+    const repeated = makeEvent({ topic: 't0' });
+    const events = [repeated, ...Array.from({ length: 8 }, (_, i) => makeEvent({ topic: `t${i % 3}` })), repeated];
+    const outcome = await consumeMessage(bodyOf(events, 'req', 5), 'm1', ledger, options);
+    expect([...ledger.markers.keys()]).toEqual(['req/0-4', 'req/5-9']);
+    expect(outcome).toMatchObject({ unique: 9, duplicates: 1, redelivered: 0 });
+    expect(outcome.metrics).toMatchObject({ peeks: 1, transactions: 2, cancelled: 0 });
+    expect(ledger.markers.get('req/5-9')).toBe('ssssd');
+    expect(ledger.totals).toEqual({ received: 10, unique: 9, duplicates: 1 });
+  });
+
+  it('splits the pre-read where its keys would pass BatchGetItem’s hundred, and a redelivery skips every applied chunk', async () => {
+    const events = Array.from({ length: 120 }, (_, i) => makeEvent({ topic: `t${i % 2}` }));
+    const body = bodyOf(events, 'big', 40);
+    const ledger = new MemoryLedger();
+    const keysPerPeek: number[] = [];
+    const peek = ledger.peek.bind(ledger);
+    ledger.peek = async (chunkIds, peeked) => {
+      keysPerPeek.push(chunkIds.length + new Set(peeked.map((e) => `${e.topic}/${e.event_id}`)).size);
+      return peek(chunkIds, peeked);
+    };
+    const first = await consumeMessage(body, 'm1', ledger, options);
+    expect(first).toMatchObject({ unique: 120, duplicates: 0, redelivered: 0 });
+    // Two chunks' markers and 80 events in one read; the third chunk's 41 keys would make 123.
+    expect(first.metrics).toMatchObject({ peeks: 2, transactions: 3 });
+    expect(keysPerPeek).toEqual([82, 41]);
+    const again = await consumeMessage(body, 'm1', ledger, options);
+    expect(again).toMatchObject({ unique: 0, redelivered: 120 });
+    expect(again.metrics).toMatchObject({ peeks: 2, transactions: 0 });
+    expect(ledger.totals).toEqual({ received: 120, unique: 120, duplicates: 0 });
+  });
+
   it('retries contended transactions and gives up after a bound', async () => {
     const ledger = new MemoryLedger();
     ledger.scripted.push({ kind: 'contended' }, { kind: 'contended' });
