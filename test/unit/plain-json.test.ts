@@ -199,7 +199,14 @@ describe("the functions' clients write their hot calls' bodies as JSON.stringify
       ClientRequestToken: 'fixed',
       TransactItems: [{ Put: { TableName: 'events', Item: { id: { S: 'a' } }, ConditionExpression: null } }],
     } as unknown as TransactWriteItemsCommandInput;
-    for (const input of [binary, withNull]) {
+    const oddOnes = [new Date(0), Number.NaN, [undefined], new Map([['a', 1]])].map(
+      (odd) =>
+        ({
+          ClientRequestToken: 'fixed',
+          TransactItems: [{ Put: { TableName: 'events', Item: { id: { S: 'a' } }, Odd: odd } }],
+        }) as unknown as TransactWriteItemsCommandInput,
+    );
+    for (const input of [binary, withNull, ...oddOnes]) {
       const { ours, sdk } = await bothSend(({ dynamo }) => dynamo.send(new TransactWriteItemsCommand(input)));
       expect(ours.body).toBe(sdk.body);
     }

@@ -14,7 +14,9 @@ import type { $Schema, $ShapeSerializer, SerdeFunctions } from '@smithy/types';
  * instance) makes the call go through the SDK's serializer, which knows what the schema asks of it.
  * An idempotency token the operation takes at its top level and the input leaves out is generated
  * here, as the SDK does, once per call, so the SDK's own retries of that call reuse it.
- * JSON-RPC protocols only (DynamoDB's and SQS's): their member names are the JSON keys.
+ * JSON-RPC protocols only (DynamoDB's and SQS's): their member names are the JSON keys. The one
+ * thing not checked is that every member belongs to the operation: the SDK would drop one that does
+ * not, and this sends it, for AWS to refuse. The inputs are typed as the SDK's, so the compiler checks.
  */
 export function withPlainJsonBodies<Client extends { config: object }>(client: Client, inputSchemas: $Schema[]): Client {
   const protocol = (client.config as { protocol?: { serializer?: $ShapeSerializer<string | Uint8Array> } }).protocol;
@@ -24,9 +26,6 @@ export function withPlainJsonBodies<Client extends { config: object }>(client: C
   protocol.serializer = new PlainJsonFirst(sdk, inputSchemas);
   return client;
 }
-
-/** Thrown by the replacer on a value JSON.stringify would not write as the SDK does. */
-const notPlain = new Error('not plain JSON data');
 
 class PlainJsonFirst implements $ShapeSerializer<string | Uint8Array> {
   private readonly sdk: $ShapeSerializer<string | Uint8Array>;
@@ -41,15 +40,10 @@ class PlainJsonFirst implements $ShapeSerializer<string | Uint8Array> {
 
   write(schema: $Schema, value: unknown): void {
     this.body = undefined;
-    if (this.tokens.has(schema) && isPlainObject(value)) {
+    if (this.tokens.has(schema) && isPlainObject(value) && isPlainJson(value)) {
       const token = this.tokens.get(schema);
-      const input = token === undefined || value[token] != null ? value : { ...value, [token]: randomUUID() };
-      try {
-        this.body = JSON.stringify(input, plainOnly);
-        return;
-      } catch (error) {
-        if (error !== notPlain) throw error;
-      }
+      this.body = JSON.stringify(token === undefined || value[token] != null ? value : { ...value, [token]: randomUUID() });
+      return;
     }
     this.sdk.write(schema, value);
   }
@@ -79,26 +73,33 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => {
 };
 
 /**
- * Passes what JSON.stringify writes as the SDK would, and stops at anything else. It looks at the
- * holder's own value, not the one JSON.stringify hands it, because a date's toJSON has already run.
+ * Whether JSON.stringify writes this as the SDK would: a walk of the value itself, which is cheaper
+ * than a replacer called back for every member, and sees a date or a buffer before its toJSON
+ * would turn it into something else.
  */
-function plainOnly(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const original = this[key];
-  switch (typeof original) {
+function isPlainJson(value: unknown): boolean {
+  switch (typeof value) {
     case 'string':
     case 'boolean':
-      return value;
-    case 'undefined':
-      // A member left out is dropped by both; a hole in a list would become a null.
-      if (Array.isArray(this)) throw notPlain;
-      return value;
+      return true;
     case 'number':
-      if (Number.isFinite(original)) return value;
-      throw notPlain;
-    case 'object':
-      if (Array.isArray(original) || isPlainObject(original)) return value;
-      throw notPlain;
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return false;
+      if (Array.isArray(value)) {
+        // A hole in a list would become a null.
+        for (const item of value) if (item === undefined || !isPlainJson(item)) return false;
+        return true;
+      }
+      if (!isPlainObject(value)) return false;
+      // A member left out (undefined) is dropped by both.
+      for (const key in value) {
+        const member = value[key];
+        if (member !== undefined && !isPlainJson(member)) return false;
+      }
+      return true;
+    }
     default:
-      throw notPlain;
+      return false;
   }
 }
