@@ -94,7 +94,7 @@ try {
   // Each message's calls happen in the second its first event arrives.
   const recorder = new KeyRecorder(schemas);
   const model = new PartitionModel();
-  const jobs: Array<{ body: string; second: number; arrivalMs: number; transactions: string[][] }> = [];
+  const jobs: Array<{ body: string; second: number; arrivalMs: number; transactions: string[][]; preReadBefore: boolean[] }> = [];
   let arrived = 0;
   for (const request of workload.requests) {
     for (const message of packEvents(request as LogEvent[], { requestId: randomUUID(), ...packing })) {
@@ -104,6 +104,7 @@ try {
         second: Math.floor(first / options.rate),
         arrivalMs: (first / options.rate) * 1000,
         transactions: [],
+        preReadBefore: [],
       });
     }
     arrived += request.length;
@@ -113,7 +114,7 @@ try {
   await pMap(
     jobs,
     async (job) => {
-      const client = transactionsInto(recorder.clientAt(dynamo, model, job.second), job.transactions);
+      const client = transactionsInto(recorder.clientAt(dynamo, model, job.second), job.transactions, job.preReadBefore);
       const ledger = new DynamoDbLedger(client, { eventsTable, ledgerTable, retentionDays: 0 });
       const outcome = await consumeMessage(job.body, randomUUID(), ledger, {
         counterShards,
@@ -143,7 +144,7 @@ try {
   await readEventsPage(parseEventsQuery({}), events);
 
   const conflicts = simulateConflicts({
-    messages: jobs.map(({ arrivalMs, transactions }) => ({ arrivalMs, transactions })),
+    messages: jobs.map(({ arrivalMs, transactions, preReadBefore }) => ({ arrivalMs, transactions, preReadBefore })),
     consumers: options.consumers,
     latency: { medianMs: options['txn-median-ms'], sigma: options['txn-sigma'] },
     peek: { medianMs: 5, sigma: 0.4 },

@@ -63,13 +63,15 @@ export interface ConsumeOptions {
 /** Work done against DynamoDB for one message, for the benchmark. */
 export interface ConsumeMetrics {
   peeks: number;
+  /** Keys the pre-reads asked for, markers included: each is a read unit's half. */
+  peekedKeys: number;
   transactions: number;
   cancelled: number;
   wruRule: number;
   wruReported: number;
 }
 
-const emptyMetrics = (): ConsumeMetrics => ({ peeks: 0, transactions: 0, cancelled: 0, wruRule: 0, wruReported: 0 });
+const emptyMetrics = (): ConsumeMetrics => ({ peeks: 0, peekedKeys: 0, transactions: 0, cancelled: 0, wruRule: 0, wruReported: 0 });
 
 export type MessageOutcome =
   | {
@@ -115,8 +117,9 @@ export async function consumeMessage(body: string, messageId: string, ledger: Le
   for (const [position, chunk] of delivery.chunks.entries()) {
     options.signal?.throwIfAborted();
     if ((options.peek ?? true) && position >= peekedUpTo) {
-      peekedUpTo = position + chunksInOnePeek(delivery.chunks.slice(position));
-      await peekChunks(delivery.chunks.slice(position, peekedUpTo), known, ledger, options, metrics);
+      const plan = planPeek(delivery.chunks.slice(position), known.stored);
+      peekedUpTo = position + plan.chunks;
+      await peekChunks(delivery.chunks.slice(position, peekedUpTo), plan.keys, known, ledger, options, metrics);
     }
     const result = await applyChunk(chunk, ledger, options, metrics, known);
     totals.unique += result.unique;
@@ -143,30 +146,38 @@ interface Known {
 }
 
 /** BatchGetItem reads at most 100 keys in one call. */
-const maxKeysPerPeek = 100;
+export const maxKeysPerPeek = 100;
 
 /**
- * How many of these chunks, from the first, one pre-read covers: their markers and distinct events
- * within one BatchGetItem. A request's chunks share a message, so its pre-reads are one call, not
- * one per chunk. At least one.
+ * How many of these chunks, from the first, one pre-read covers (at least one), and how many keys
+ * it reads: their markers and the distinct events not already known to be stored, within one
+ * BatchGetItem. A request's chunks share a message, so their pre-reads are one call when they fit.
  */
-export function chunksInOnePeek(chunks: Chunk[]): number {
-  const keys = new Set<string>();
+export function planPeek(chunks: Chunk[], knownStored: ReadonlySet<string>): { chunks: number; keys: number } {
+  const events = new Set<string>();
   let count = 0;
   for (const chunk of chunks) {
-    const added = new Set(chunk.events.map(eventKey).filter((key) => !keys.has(key)));
-    if (count > 0 && keys.size + added.size + count + 1 > maxKeysPerPeek) break;
-    for (const key of added) keys.add(key);
+    const added = new Set(chunk.events.map(eventKey).filter((key) => !events.has(key) && !knownStored.has(key)));
+    if (count > 0 && count + 1 + events.size + added.size > maxKeysPerPeek) break;
+    for (const key of added) events.add(key);
     count++;
   }
-  return Math.max(count, 1);
+  return count === 0 ? { chunks: 1, keys: 1 } : { chunks: count, keys: count + events.size };
 }
 
-async function peekChunks(chunks: Chunk[], known: Known, ledger: Ledger, options: ConsumeOptions, metrics: ConsumeMetrics): Promise<void> {
+async function peekChunks(
+  chunks: Chunk[],
+  keys: number,
+  known: Known,
+  ledger: Ledger,
+  options: ConsumeOptions,
+  metrics: ConsumeMetrics,
+): Promise<void> {
   metrics.peeks++;
+  metrics.peekedKeys += keys;
   const peeked = await ledger.peek(
     chunks.map((chunk) => chunk.id),
-    chunks.flatMap((chunk) => chunk.events),
+    chunks.flatMap((chunk) => chunk.events.filter((event) => !known.stored.has(eventKey(event)))),
     options.signal,
   );
   for (const id of peeked.applied) known.applied.add(id);

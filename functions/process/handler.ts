@@ -38,6 +38,7 @@ class UnreadableMessageError extends Error {
 /** The DynamoDB work of one message, as metrics: the benchmark sums them from the EMF lines. */
 function addWorkMetrics(work: ConsumeMetrics): void {
   metrics.addMetric('PreReads', MetricUnit.Count, work.peeks);
+  metrics.addMetric('PreReadKeys', MetricUnit.Count, work.peekedKeys);
   metrics.addMetric('TransactionsCommitted', MetricUnit.Count, work.transactions);
   metrics.addMetric('TransactionsCancelled', MetricUnit.Count, work.cancelled);
   metrics.addMetric('WriteUnits', MetricUnit.Count, work.wruRule);

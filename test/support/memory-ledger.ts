@@ -14,7 +14,15 @@ export class MemoryLedger implements Ledger {
   readonly scripted: CommitOutcome[] = [];
   commits = 0;
 
+  /** Keys each pre-read asked for, markers included, after the adapter's own removal of repeats. */
+  readonly peekedKeys: number[] = [];
+
+  /** Refuses what DynamoDB's BatchGetItem refuses: more than 100 keys, or a key twice. */
   async peek(chunkIds: string[], events: EventIdentity[]) {
+    const keys = new Set(events.map(eventKey)).size + chunkIds.length;
+    if (new Set(chunkIds).size !== chunkIds.length) throw new Error('BatchGetItem: the same marker asked for twice');
+    if (keys > 100) throw new Error(`BatchGetItem: ${keys} keys in one call, at most 100`);
+    this.peekedKeys.push(keys);
     return { applied: chunkIds.filter((id) => this.markers.has(id)), stored: events.map(eventKey).filter((key) => this.events.has(key)) };
   }
 

@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { offlineFunctionEnvironment } from '../../scripts/lib/function-environment.ts';
 
@@ -32,10 +33,17 @@ describe('with X-Ray tracing bundled in (IDEMLOG_TRACING=true)', () => {
   // Powertools' client capture adds a middleware after the user-agent one, which the clients go without.
   it('every client still sends its calls, with a fixed user agent', async () => {
     const userAgents: Array<string | undefined> = [];
+    const bodies: Array<{ target: string; declared: number; body: Buffer }> = [];
     const server = createServer((request, response) => {
       userAgents.push(request.headers['user-agent']);
-      request.resume();
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
+        bodies.push({
+          target: String(request.headers['x-amz-target']),
+          declared: Number(request.headers['content-length']),
+          body: Buffer.concat(chunks),
+        });
         response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
         response.end('{}');
       });
@@ -51,15 +59,29 @@ describe('with X-Ray tracing bundled in (IDEMLOG_TRACING=true)', () => {
       vi.resetModules();
       // What infra/esbuild-plugins.cjs does to the bundles when IDEMLOG_TRACING=true.
       vi.doMock('../../functions/shared/tracing.ts', () => import('../../functions/shared/tracing-xray.ts'));
-      const { dynamoBaseClient } = await import('../../functions/shared/clients/dynamo.ts');
+      const { dynamoBaseClient, dynamoClient } = await import('../../functions/shared/clients/dynamo.ts');
       const { sqsClient } = await import('../../functions/shared/clients/sqs.ts');
       const { apiGatewayClient } = await import('../../functions/shared/clients/api-gateway.ts');
       await expect(dynamoBaseClient().send(new GetItemCommand({ TableName: 't', Key: { id: { S: 'x' } } }))).resolves.toBeDefined();
       await expect(sqsClient().send(new GetQueueAttributesCommand({ QueueUrl: `${endpoint}/000000000000/q` }))).resolves.toBeDefined();
       await expect(apiGatewayClient().send(new GetApiKeysCommand({}))).resolves.toBeDefined();
+      // The hot calls, whose bodies JSON.stringify writes (plain-json.ts), traced too.
+      const put = { Put: { TableName: 't', Item: { id: { S: 'é😀"' } }, ConditionExpression: 'attribute_not_exists(id)' } };
+      await expect(dynamoBaseClient().send(new TransactWriteItemsCommand({ TransactItems: [put] }))).resolves.toBeDefined();
+      await expect(dynamoClient().send(new BatchGetCommand({ RequestItems: { t: { Keys: [{ id: 'x' }] } } }))).resolves.toBeDefined();
+      await sqsClient()
+        .send(new SendMessageBatchCommand({ QueueUrl: `${endpoint}/000000000000/q`, Entries: [{ Id: '0', MessageBody: 'ü' }] }))
+        .catch(() => undefined);
+      const hot = bodies.filter(({ target }) => /TransactWriteItems|BatchGetItem|SendMessageBatch/.test(target));
+      expect(hot.map(({ target }) => target.split('.')[1])).toEqual(['TransactWriteItems', 'BatchGetItem', 'SendMessageBatch']);
+      for (const { declared, body } of hot) {
+        expect(declared).toBe(body.length);
+        expect(JSON.parse(body.toString('utf8'))).toBeTypeOf('object');
+      }
+      expect(JSON.parse(hot[0]!.body.toString('utf8')).TransactItems).toEqual([put]);
       // The SDK's own user agent is gone; a fixed one keeps the callers identifiable to AWS.
       const { userAgent } = await import('../../functions/shared/clients/options.ts');
-      expect(userAgents).toEqual([userAgent, userAgent, userAgent]);
+      expect(userAgents).toEqual(Array(6).fill(userAgent));
     } finally {
       vi.doUnmock('../../functions/shared/tracing.ts');
       server.close();

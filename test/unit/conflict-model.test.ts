@@ -37,6 +37,14 @@ describe('the transaction conflict model (DynamoDB’s rule on a timeline)', () 
     expect(apart).toMatchObject({ attempts: 3, cancelled: 0 });
   });
 
+  it('waits for a pre-read only before the transactions the consumer read for', () => {
+    const message = { arrivalMs: 0, transactions: [['totals#1'], ['totals#2'], ['totals#3']] };
+    const read = { ...base, consumers: 1, peek: { medianMs: 5, sigma: 0 } };
+    // 20 ms per transaction, 5 ms per read.
+    expect(simulateConflicts({ ...read, messages: [message] }).spanMs).toBe(3 * 25);
+    expect(simulateConflicts({ ...read, messages: [{ ...message, preReadBefore: [true, false, true] }] }).spanMs).toBe(3 * 20 + 2 * 5);
+  });
+
   it('fails a message whose transaction exhausts its attempts, receives it again after the visibility timeout, and dead-letters it after the last receive', () => {
     // One consumer holds the item with a long chain of transactions while the other keeps retrying.
     const hog = Array.from({ length: 200 }, () => ['totals#1']);

@@ -98,21 +98,56 @@ describe('consumeMessage', () => {
     const events = Array.from({ length: 120 }, (_, i) => makeEvent({ topic: `t${i % 2}` }));
     const body = bodyOf(events, 'big', 40);
     const ledger = new MemoryLedger();
-    const keysPerPeek: number[] = [];
-    const peek = ledger.peek.bind(ledger);
-    ledger.peek = async (chunkIds, peeked) => {
-      keysPerPeek.push(chunkIds.length + new Set(peeked.map((e) => `${e.topic}/${e.event_id}`)).size);
-      return peek(chunkIds, peeked);
-    };
     const first = await consumeMessage(body, 'm1', ledger, options);
     expect(first).toMatchObject({ unique: 120, duplicates: 0, redelivered: 0 });
     // Two chunks' markers and 80 events in one read; the third chunk's 41 keys would make 123.
     expect(first.metrics).toMatchObject({ peeks: 2, transactions: 3 });
-    expect(keysPerPeek).toEqual([82, 41]);
+    expect(ledger.peekedKeys).toEqual([82, 41]);
     const again = await consumeMessage(body, 'm1', ledger, options);
     expect(again).toMatchObject({ unique: 0, redelivered: 120 });
     expect(again.metrics).toMatchObject({ peeks: 2, transactions: 0 });
     expect(ledger.totals).toEqual({ received: 120, unique: 120, duplicates: 0 });
+  });
+
+  it('fills a pre-read to exactly a hundred keys, markers counted, and never past it', async () => {
+    const cases = [
+      // Two chunks of 49 distinct events: 98 events and 2 markers, one read.
+      { first: 49, second: 49, repeats: 0, perChunk: 49, peeked: [100] },
+      // 95 and 5: 100 events and 2 markers would be 102, so two reads.
+      { first: 95, second: 5, repeats: 0, perChunk: 95, peeked: [96, 6] },
+      // 50 and 50, two of the second repeating the first: 98 keys asked for once each, and 2 markers.
+      { first: 50, second: 48, repeats: 2, perChunk: 50, peeked: [100] },
+      // 50 and 49: 101 keys with the markers, so two reads.
+      { first: 50, second: 49, repeats: 0, perChunk: 50, peeked: [51, 50] },
+    ];
+    for (const { first, second, repeats, perChunk, peeked } of cases) {
+      const ledger = new MemoryLedger();
+      const events = Array.from({ length: first + second }, () => makeEvent({ topic: 't' }));
+      const body = bodyOf([...events, ...events.slice(0, repeats)], `r${first}-${second}-${repeats}`, perChunk);
+      const outcome = await consumeMessage(body, 'm1', ledger, options);
+      expect(ledger.markers.size).toBe(2);
+      expect(ledger.peekedKeys).toEqual(peeked);
+      // What the read-unit metric counts is what was read.
+      expect(outcome.metrics.peekedKeys).toBe(peeked.reduce((sum, keys) => sum + keys, 0));
+      expect(outcome).toMatchObject({ unique: first + second, duplicates: repeats });
+      expect(outcome.metrics.cancelled).toBe(0);
+    }
+  });
+
+  it('leaves out of a later pre-read the events an earlier chunk of the delivery stored, and fits more chunks in it so', async () => {
+    const ledger = new MemoryLedger();
+    const made = (count: number) => Array.from({ length: count }, () => makeEvent({ topic: 't' }));
+    const [first, second, third] = [made(95), made(35), made(60)];
+    // Chunks of 95 distinct: the first 95, then the second's first event, 60 repeats of the first
+    // chunk's events and the second's other 34, then the third's 60.
+    const events = [...first, second[0]!, ...first.slice(0, 60), ...second.slice(1), ...third];
+    const outcome = await consumeMessage(bodyOf(events, 'later', 95), 'm1', ledger, options);
+    expect(ledger.markers.size).toBe(3);
+    // The second read asks for the second chunk's 35 new events and the third's 60, and their markers.
+    expect(ledger.peekedKeys).toEqual([96, 97]);
+    expect(outcome.metrics.peekedKeys).toBe(96 + 97);
+    expect(outcome).toMatchObject({ unique: 190, duplicates: 60 });
+    expect(outcome.metrics).toMatchObject({ transactions: 3, cancelled: 0 });
   });
 
   it('retries contended transactions and gives up after a bound', async () => {

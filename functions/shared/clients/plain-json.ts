@@ -14,9 +14,14 @@ import type { $Schema, $ShapeSerializer, SerdeFunctions } from '@smithy/types';
  * instance) makes the call go through the SDK's serializer, which knows what the schema asks of it.
  * An idempotency token the operation takes at its top level and the input leaves out is generated
  * here, as the SDK does, once per call, so the SDK's own retries of that call reuse it.
- * JSON-RPC protocols only (DynamoDB's and SQS's): their member names are the JSON keys. The one
- * thing not checked is that every member belongs to the operation: the SDK would drop one that does
- * not, and this sends it, for AWS to refuse. The inputs are typed as the SDK's, so the compiler checks.
+ * JSON-RPC protocols only (DynamoDB's and SQS's): their member names are the JSON keys.
+ *
+ * Where the two still differ, on inputs the functions never build (they are typed as the SDK's and
+ * hold strings and whole numbers only): a member the operation does not have is sent, where the SDK
+ * drops it, for AWS to refuse; a non-enumerable member is dropped, where the SDK sends it; a getter
+ * is read twice; a string where a binary belongs is sent as it is, where the SDK base64-encodes it;
+ * a number where a string belongs is sent as a number; and a map nested some thousands deep
+ * overflows the stack somewhat sooner.
  */
 export function withPlainJsonBodies<Client extends { config: object }>(client: Client, inputSchemas: $Schema[]): Client {
   const protocol = (client.config as { protocol?: { serializer?: $ShapeSerializer<string | Uint8Array> } }).protocol;

@@ -145,8 +145,8 @@ export async function measureRun(
   // AWS's poller makes one ReceiveMessage and one DeleteMessageBatch per batch it hands to Lambda (empty polls not counted).
   const sqsRequests = sqs.calls + 2 * processInvocations;
   const sqsBilled = sqs.billed * 2 + processInvocations;
-  // Pre-reads are eventually consistent BatchGetItems of about one key per event plus the marker: 0.5 RRU each.
-  const readUnits = sum('PreReads') > 0 ? 0.5 * (accepted + sum('PreReads')) : 0;
+  // Pre-reads are eventually consistent BatchGetItems of small items: 0.5 RRU per key read.
+  const readUnits = 0.5 * sum('PreReadKeys');
   const cost = costPerMillion({
     events: accepted,
     apiRequests: publishInvocations,

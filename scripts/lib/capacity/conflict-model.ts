@@ -15,11 +15,15 @@ import { seededRandom } from '../random.ts';
  * overstates the window the service holds them (the network part holds nothing).
  */
 export interface ConflictModelInput {
-  /** Each message's transactions, in order: the item keys each one writes. */
-  messages: Array<{ arrivalMs: number; transactions: string[][] }>;
+  /**
+   * Each message's transactions, in order: the item keys each one writes; and before which of them
+   * the consumer read first (one pre-read covers a message's chunks while their keys fit one
+   * BatchGetItem; without the list, before each).
+   */
+  messages: Array<{ arrivalMs: number; transactions: string[][]; preReadBefore?: boolean[] }>;
   consumers: number;
   latency: { medianMs: number; sigma: number };
-  /** The pre-read before each transaction (BatchGetItem). */
+  /** A pre-read's latency (BatchGetItem). */
   peek: { medianMs: number; sigma: number };
   /** The consumer's retry of a cancelled transaction (functions/domain/consume.ts: settle). */
   retry: { attempts: number; minDelayMs: number; maxDelayMs: number };
@@ -137,8 +141,10 @@ export function simulateConflicts(input: ConflictModelInput): ConflictModelResul
     working[consumer] = job;
     busySince[consumer] = now;
     job.receives++;
-    timeline.push({ at: now + draw(input.peek), kind: 'attempt', consumer, attempt: 1 });
+    timeline.push({ at: now + readFirst(job, 0), kind: 'attempt', consumer, attempt: 1 });
   };
+  const readFirst = (job: Job, transaction: number) =>
+    (input.messages[job.message]!.preReadBefore?.[transaction] ?? true) ? draw(input.peek) : 0;
   const release = (consumer: number, now: number) => {
     busyMs += now - busySince[consumer]!;
     working[consumer] = undefined;
@@ -161,7 +167,7 @@ export function simulateConflicts(input: ConflictModelInput): ConflictModelResul
     if (step.kind === 'committed') {
       job.next++;
       if (job.next < transactions.length)
-        timeline.push({ at: now + draw(input.peek), kind: 'attempt', consumer: step.consumer, attempt: 1 });
+        timeline.push({ at: now + readFirst(job, job.next), kind: 'attempt', consumer: step.consumer, attempt: 1 });
       else release(step.consumer, now);
       continue;
     }
@@ -195,7 +201,8 @@ export function simulateConflicts(input: ConflictModelInput): ConflictModelResul
     const answered = now + latency / 2;
     if (step.attempt < input.retry.attempts) {
       const backoff = Math.min(input.retry.maxDelayMs, input.retry.minDelayMs * 2 ** (step.attempt - 1)) * (1 + random());
-      timeline.push({ at: answered + backoff + draw(input.peek), kind: 'attempt', consumer: step.consumer, attempt: step.attempt + 1 });
+      // The consumer retries the commit without reading again (functions/domain/consume.ts: settle).
+      timeline.push({ at: answered + backoff, kind: 'attempt', consumer: step.consumer, attempt: step.attempt + 1 });
     } else {
       result.exhausted++;
       timeline.push({ at: answered, kind: 'failed', consumer: step.consumer });

@@ -11,11 +11,15 @@ const contendedRetryAttempts = contendedRetry.attempts;
 type Input = Record<string, any>;
 
 /** A client that appends the item keys of each transaction it commits to `sink`, in order: what the conflict model replays. */
-export function transactionsInto(client: DynamoDBDocumentClient, sink: string[][]): DynamoDBDocumentClient {
+export function transactionsInto(client: DynamoDBDocumentClient, sink: string[][], preReadBefore: boolean[] = []): DynamoDBDocumentClient {
+  let readSinceLast = false;
   const send = async (command: { constructor: { name: string }; input: Input }, options?: unknown) => {
     const output = await (client.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
     const { name, input } = documentView(command.constructor.name, command.input);
-    if (name === 'TransactWriteCommand')
+    if (name === 'BatchGetCommand') readSinceLast = true;
+    if (name === 'TransactWriteCommand') {
+      preReadBefore.push(readSinceLast);
+      readSinceLast = false;
       sink.push(
         (input.TransactItems as Input[]).map((action) => {
           const write = action.Put ?? action.Update ?? action.ConditionCheck ?? action.Delete;
@@ -23,6 +27,7 @@ export function transactionsInto(client: DynamoDBDocumentClient, sink: string[][
           return `${String(write.TableName).replace(/-capacity-.*$/, '')} ${JSON.stringify(key)}`;
         }),
       );
+    }
     return output;
   };
   return new Proxy(client, { get: (target, property, receiver) => (property === 'send' ? send : Reflect.get(target, property, receiver)) });
