@@ -63,7 +63,7 @@ export interface ConsumeOptions {
 /** Work done against DynamoDB for one message, for the benchmark. */
 export interface ConsumeMetrics {
   peeks: number;
-  /** Keys the pre-reads asked for, markers included: each is a read unit's half. */
+  /** Keys the pre-reads asked for, markers included: half a read unit each, per started 4 KB of an item found. */
   peekedKeys: number;
   transactions: number;
   cancelled: number;
@@ -149,9 +149,10 @@ interface Known {
 export const maxKeysPerPeek = 100;
 
 /**
- * How many of these chunks, from the first, one pre-read covers (at least one), and how many keys
- * it reads: their markers and the distinct events not already known to be stored, within one
- * BatchGetItem. A request's chunks share a message, so their pre-reads are one call when they fit.
+ * How many of these chunks (never none), from the first, one pre-read covers (at least the first),
+ * and how many keys it reads: their markers and the distinct events not already known to be
+ * stored, within one BatchGetItem. A request's chunks share a message, so their pre-reads are one
+ * call when they fit.
  */
 export function planPeek(chunks: Chunk[], knownStored: ReadonlySet<string>): { chunks: number; keys: number } {
   const events = new Set<string>();
@@ -162,7 +163,7 @@ export function planPeek(chunks: Chunk[], knownStored: ReadonlySet<string>): { c
     for (const key of added) events.add(key);
     count++;
   }
-  return count === 0 ? { chunks: 1, keys: 1 } : { chunks: count, keys: count + events.size };
+  return { chunks: count, keys: count + events.size };
 }
 
 async function peekChunks(

@@ -1,4 +1,4 @@
-import type { ChunkWrite, CommitOutcome, Ledger } from '../../functions/domain/consume.ts';
+import { type ChunkWrite, type CommitOutcome, type Ledger, maxKeysPerPeek } from '../../functions/domain/consume.ts';
 import { addCounts, type Counts, noCounts } from '../../functions/domain/counts.ts';
 import type { EventIdentity } from '../../functions/domain/event.ts';
 import { eventKey } from '../../functions/domain/identity.ts';
@@ -17,11 +17,14 @@ export class MemoryLedger implements Ledger {
   /** Keys each pre-read asked for, markers included, after the adapter's own removal of repeats. */
   readonly peekedKeys: number[] = [];
 
-  /** Refuses what DynamoDB's BatchGetItem refuses: more than 100 keys, or a key twice. */
+  /**
+   * Refuses what DynamoDB's BatchGetItem refuses: more than 100 keys, or a marker twice (events
+   * have their repeats removed first, as the DynamoDB ledger does).
+   */
   async peek(chunkIds: string[], events: EventIdentity[]) {
     const keys = new Set(events.map(eventKey)).size + chunkIds.length;
     if (new Set(chunkIds).size !== chunkIds.length) throw new Error('BatchGetItem: the same marker asked for twice');
-    if (keys > 100) throw new Error(`BatchGetItem: ${keys} keys in one call, at most 100`);
+    if (keys > maxKeysPerPeek) throw new Error(`BatchGetItem: ${keys} keys in one call, at most ${maxKeysPerPeek}`);
     this.peekedKeys.push(keys);
     return { applied: chunkIds.filter((id) => this.markers.has(id)), stored: events.map(eventKey).filter((key) => this.events.has(key)) };
   }
