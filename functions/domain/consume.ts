@@ -149,10 +149,10 @@ interface Known {
 export const maxKeysPerPeek = 100;
 
 /**
- * How many of these chunks (never none), from the first, one pre-read covers (at least the first),
- * and how many keys it reads: their markers and the distinct events not already known to be
- * stored, within one BatchGetItem. A request's chunks share a message, so their pre-reads are one
- * call when they fit.
+ * How many of these chunks, from the first, one pre-read covers, and how many keys it reads: their
+ * markers and the distinct events not already known to be stored, within one BatchGetItem. It
+ * always covers the first chunk (`chunks` is never empty). A request's chunks share a message, so
+ * their pre-reads are one call when they fit.
  */
 export function planPeek(chunks: Chunk[], knownStored: ReadonlySet<string>): { chunks: number; keys: number } {
   const events = new Set<string>();
