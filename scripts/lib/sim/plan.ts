@@ -82,10 +82,25 @@ const eventPlan = fc.record({
   ),
 });
 
+/**
+ * A request the size publish is built for: a hundred-odd events, most of them distinct, so that a
+ * message's chunks and their one pre-read come near BatchGetItem's hundred keys.
+ */
+const bulkEvents = fc.array(
+  fc.record({
+    topic: fc.nat(5),
+    id: fc.nat(399),
+    variant: fc.constant(0),
+    spelling: fc.nat(7),
+    heavy: fc.constant('none' as const),
+  }),
+  { minLength: 80, maxLength: 130 },
+);
+
 const requestPlan = fc.record(
   {
     shape: fc.constantFrom('single', 'array', 'wrapped'),
-    events: fc.array(eventPlan, { minLength: 1, maxLength: 14 }),
+    events: fc.oneof({ weight: 15, arbitrary: fc.array(eventPlan, { minLength: 1, maxLength: 14 }) }, { weight: 1, arbitrary: bulkEvents }),
     keyed: fc.boolean(),
     wait: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 10 })),
     invalid: fc.oneof(
@@ -131,7 +146,11 @@ export const planArbitrary: fc.Arbitrary<Plan> = fc.record({
   deploys: fc.array(
     fc.record({
       atMs: fc.nat(30_000),
-      eventsPerMessage: fc.integer({ min: 1, max: 20 }),
+      // Mostly small messages, whose packing is the most varied; sometimes publish's own size or more.
+      eventsPerMessage: fc.oneof(
+        { weight: 3, arbitrary: fc.integer({ min: 1, max: 20 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 90, max: 150 }) },
+      ),
       eventsPerTransaction: fc.integer({ min: 1, max: 95 }),
     }),
     { maxLength: 2 },
