@@ -119,7 +119,7 @@ export async function consumeMessage(body: string, messageId: string, ledger: Le
     if ((options.peek ?? true) && position >= peekedUpTo) {
       const plan = planPeek(delivery.chunks.slice(position), known.stored);
       peekedUpTo = position + plan.chunks;
-      await peekChunks(delivery.chunks.slice(position, peekedUpTo), plan.keys, known, ledger, options, metrics);
+      await peekChunks(delivery.chunks.slice(position, peekedUpTo), plan.events, known, ledger, options, metrics);
     }
     const result = await applyChunk(chunk, ledger, options, metrics, known);
     totals.unique += result.unique;
@@ -149,36 +149,40 @@ interface Known {
 export const maxKeysPerPeek = 100;
 
 /**
- * How many of these chunks, from the first, one pre-read covers, and how many keys it reads: their
- * markers and the distinct events not already known to be stored, within one BatchGetItem. It
- * always covers the first chunk (`chunks` is never empty). A request's chunks share a message, so
- * their pre-reads are one call when they fit.
+ * How many of these chunks, from the first, one pre-read covers, and the events it reads besides
+ * their markers: each distinct event not already known to be stored, once, all within one
+ * BatchGetItem. It always covers the first chunk (`chunks` is never empty). A request's chunks
+ * share a message, so their pre-reads are one call when they fit.
  */
-export function planPeek(chunks: Chunk[], knownStored: ReadonlySet<string>): { chunks: number; keys: number } {
-  const events = new Set<string>();
+export function planPeek(chunks: Chunk[], knownStored: ReadonlySet<string>): { chunks: number; events: LogEvent[] } {
+  const events = new Map<string, LogEvent>();
   let count = 0;
   for (const chunk of chunks) {
-    const added = new Set(chunk.events.map(eventKey).filter((key) => !events.has(key) && !knownStored.has(key)));
+    const added = new Map<string, LogEvent>();
+    for (const event of chunk.events) {
+      const key = eventKey(event);
+      if (!events.has(key) && !knownStored.has(key)) added.set(key, event);
+    }
     if (count > 0 && count + 1 + events.size + added.size > maxKeysPerPeek) break;
-    for (const key of added) events.add(key);
+    for (const [key, event] of added) events.set(key, event);
     count++;
   }
-  return { chunks: count, keys: count + events.size };
+  return { chunks: count, events: [...events.values()] };
 }
 
 async function peekChunks(
   chunks: Chunk[],
-  keys: number,
+  events: LogEvent[],
   known: Known,
   ledger: Ledger,
   options: ConsumeOptions,
   metrics: ConsumeMetrics,
 ): Promise<void> {
   metrics.peeks++;
-  metrics.peekedKeys += keys;
+  metrics.peekedKeys += chunks.length + events.length;
   const peeked = await ledger.peek(
     chunks.map((chunk) => chunk.id),
-    chunks.flatMap((chunk) => chunk.events.filter((event) => !known.stored.has(eventKey(event)))),
+    events,
     options.signal,
   );
   for (const id of peeked.applied) known.applied.add(id);

@@ -5,9 +5,8 @@ import type { $Schema, $ShapeSerializer, SerdeFunctions } from '@smithy/types';
 /**
  * The request bodies of a client's hot operations, written by the engine's JSON.stringify instead
  * of the SDK's serializer. The SDK writes JSON byte by byte in JavaScript, walking the operation's
- * schema for every member; a worker pays for that code until V8 has compiled it, which takes
- * hundreds of calls, and a transaction of a hundred items is tens of thousands of members.
- * docs/BENCHMARKS.md has what it saves.
+ * schema for every member of every item; a worker pays for that code at its slowest until V8 has
+ * compiled it, and the engine's own writer needs no compiling. docs/BENCHMARKS.md has what it saves.
  *
  * Only for inputs that are plain JSON data, as idemlog's adapters build them: objects, arrays,
  * strings, finite numbers and booleans. Anything else (a binary, a date, a null, a NaN, a class
