@@ -40,6 +40,7 @@ const usage = `usage: npm run capacity -- [options]   (after npm start)
   --payload-bytes N  payload size of each event (default 200)
   --read-rate N      requests per second of each read: /stats, /events?topic= and /events (default 50)
   --counter-shards N replay with this many counter shards instead of the deployed setting
+  --totals-shards N  replay with this many totals shards instead of the deployed setting
   --consumers N      concurrent process invocations in the conflict model (default 100)
   --txn-median-ms N  median TransactWriteItems latency on AWS in the conflict model (default 20)
   --txn-sigma S      lognormal spread of that latency (default 0.5: p99 = 3.2 x median)
@@ -54,6 +55,7 @@ const options = parseCli(
     'payload-bytes': z.coerce.number().int().min(0).max(200_000).default(200),
     'read-rate': z.coerce.number().min(0).max(100_000).default(50),
     'counter-shards': z.coerce.number().int().min(1).max(4096).optional(),
+    'totals-shards': z.coerce.number().int().min(1).max(16384).optional(),
     consumers: z.coerce.number().int().min(1).max(1000).default(100),
     'txn-median-ms': z.coerce.number().positive().max(10_000).default(20),
     'txn-sigma': z.coerce.number().min(0).max(3).default(0.5),
@@ -72,6 +74,7 @@ if (await faultInjectionOn(lambda, stack.processFunction))
   console.error('note: fault injection is on in the deployed stack; the model ignores it');
 
 const counterShards = options['counter-shards'] ?? Number(processSettings.COUNTER_SHARDS ?? 1024);
+const totalsShards = options['totals-shards'] ?? Number(processSettings.TOTALS_SHARDS ?? counterShards);
 const packing = {
   eventsPerMessage: Number(publishSettings.EVENTS_PER_MESSAGE ?? 100),
   eventsPerTransaction: Number(publishSettings.EVENTS_PER_TRANSACTION ?? 95),
@@ -118,6 +121,7 @@ try {
       const ledger = new DynamoDbLedger(client, { eventsTable, ledgerTable, retentionDays: 0 });
       const outcome = await consumeMessage(job.body, randomUUID(), ledger, {
         counterShards,
+        totalsShards,
         peek: processSettings.PEEK_BEFORE_WRITE !== 'off',
       });
       if (outcome.status !== 'applied') throw new Error(`a replayed message was not applied: ${JSON.stringify(outcome)}`);
@@ -170,7 +174,7 @@ try {
   if (options.json) {
     const figures = {
       options,
-      settings: { counterShards, ...packing },
+      settings: { counterShards, totalsShards, ...packing },
       distinct: workload.distinct,
       spaces,
       hottest,
@@ -186,14 +190,14 @@ try {
       [
         `idemlog capacity model: ${options.events.toLocaleString('en')} events (${workload.distinct.toLocaleString('en')} distinct) arriving at ${options.rate.toLocaleString('en')}/s on ${options.topics} topic(s), payload ${options['payload-bytes']} B,`,
         `  and ${options['read-rate']} requests/s each of /stats, /events?topic= and /events`,
-        `deployed settings: ${packing.eventsPerMessage} events per message, ${packing.eventsPerTransaction} per transaction, ${counterShards} counter shards (replayed in ${replaySeconds.toFixed(1)} s)`,
+        `deployed settings: ${packing.eventsPerMessage} events per message, ${packing.eventsPerTransaction} per transaction, ${counterShards} counter shards, ${totalsShards} totals shards (replayed in ${replaySeconds.toFixed(1)} s)`,
         `per partition key, in its busiest second (AWS limits per key: ${partitionLimits.write.toLocaleString('en')} WCU/s, ${partitionLimits.read.toLocaleString('en')} RCU/s):`,
         ...spaces.map(row),
         `hottest write key: ${fmt(hottest.write.peakPerSecond)} WCU/s on ${label(hottest.write.space)} ${shorten(hottest.write.key)}`,
         `hottest read key:  ${hottest.read ? `${fmt(hottest.read.peakPerSecond)} RCU/s on ${label(hottest.read.space)} ${shorten(hottest.read.key)}` : 'none'}`,
         within ? 'every key is within its limit' : 'ABOVE A LIMIT: AWS would throttle this workload',
         '',
-        ...conflictLines(conflicts, options, counterShards),
+        ...conflictLines(conflicts, options, { counters: counterShards, totals: totalsShards }),
         '',
         ...ceilingLines(ceiling),
       ].join('\n'),

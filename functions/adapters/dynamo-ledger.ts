@@ -87,8 +87,8 @@ export class DynamoDbLedger implements Ledger {
         },
         units: transactionalWriteUnits(item) + indexesPerEvent * indexWriteUnits(indexEntryOf(item)),
       })),
-      this.counterUpdate(totalsKey(write.shard), write.totals, now),
-      ...[...write.counts].map(([topic, counts]) => this.counterUpdate(topicCounterKey(topic, write.shard), counts)),
+      this.counterUpdate(totalsKey(write.shards.totals), write.totals, now),
+      ...[...write.counts].map(([topic, counts]) => this.counterUpdate(topicCounterKey(topic, write.shards.counters), counts)),
     ];
     return this.transact(actions, signal, (codes) => {
       const duplicates = eventItems.filter((_, i) => codes[i + 1] === 'ConditionalCheckFailed').map((item) => item.id);

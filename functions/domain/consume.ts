@@ -11,8 +11,8 @@ import { bodyFingerprintOf, eventKey } from './identity.ts';
 export interface ChunkWrite {
   /** The chunk's id (identity.ts), which its marker records. */
   chunkId: string;
-  /** Which counter shard takes this chunk's increments. */
-  shard: number;
+  /** Which shards take this chunk's increments: one of its topics' counters, one of the totals. */
+  shards: Shards;
   /** The first occurrence of each event not known to be stored, in chunk order. */
   inserts: LogEvent[];
   /** What the chunk adds to each of its topics. */
@@ -20,6 +20,16 @@ export interface ChunkWrite {
   totals: Counts;
   /** One letter per event of the chunk, in order: `s` stored by this chunk, `d` a duplicate. */
   outcomes: string;
+}
+
+/**
+ * A chunk's shards, both drawn from its id. The totals are spread wider: any two transactions in
+ * flight meet on a totals item when they draw the same one, but on a counter item only when they
+ * also share a topic, and a topic's `/stats` reads every shard it was written on.
+ */
+export interface Shards {
+  counters: number;
+  totals: number;
 }
 
 /** What a commit cost in DynamoDB write units: by AWS's item-size rules, and as the service reported it. */
@@ -50,6 +60,8 @@ export interface Ledger {
 
 export interface ConsumeOptions {
   counterShards: number;
+  /** The totals' shards (default: as many as counterShards). */
+  totalsShards?: number;
   /** Read before writing to skip known duplicates and applied chunks (default true). */
   peek?: boolean;
   /** Honour fault markers (local stage only); receiveCount is the SQS ApproximateReceiveCount. */
@@ -101,7 +113,7 @@ export async function consumeMessage(body: string, messageId: string, ledger: Le
   if (!read.ok) {
     const fingerprint = bodyFingerprintOf(body);
     await settle(
-      () => ledger.recordUnreadable(fingerprint, bucketOf(fingerprint, options.counterShards), options.signal),
+      () => ledger.recordUnreadable(fingerprint, bucketOf(fingerprint, totalsShardsOf(options)), options.signal),
       options,
       metrics,
     );
@@ -202,9 +214,9 @@ async function applyChunk(
   known: Known,
 ): Promise<ChunkResult> {
   if (known.applied.has(chunk.id)) return { unique: 0, duplicates: 0, redelivered: chunk.events.length };
-  const shard = bucketOf(chunk.id, options.counterShards);
+  const shards = { counters: bucketOf(chunk.id, options.counterShards), totals: bucketOf(chunk.id, totalsShardsOf(options)) };
   for (;;) {
-    const write = buildWrite(chunk, shard, known.stored);
+    const write = buildWrite(chunk, shards, known.stored);
     const outcome = await settle(() => ledger.commit(write, options.signal), options, metrics);
     if (outcome.kind === 'already-applied') return { unique: 0, duplicates: 0, redelivered: chunk.events.length };
     if (outcome.kind === 'committed') {
@@ -217,8 +229,10 @@ async function applyChunk(
   }
 }
 
+const totalsShardsOf = (options: ConsumeOptions) => options.totalsShards ?? options.counterShards;
+
 /** The first occurrence of each event not known to be stored is inserted; every other occurrence is a duplicate. */
-export function buildWrite(chunk: Chunk, shard: number, knownStored: ReadonlySet<string>): ChunkWrite {
+export function buildWrite(chunk: Chunk, shards: Shards, knownStored: ReadonlySet<string>): ChunkWrite {
   const inserts: LogEvent[] = [];
   const seen = new Set<string>();
   const counts = new Map<string, Counts>();
@@ -236,7 +250,7 @@ export function buildWrite(chunk: Chunk, shard: number, knownStored: ReadonlySet
     outcomes += fresh ? 's' : 'd';
     if (fresh) inserts.push(event);
   }
-  return { chunkId: chunk.id, shard, inserts, counts, totals, outcomes };
+  return { chunkId: chunk.id, shards, inserts, counts, totals, outcomes };
 }
 
 /** Commits, retrying contention with the one retry policy until it settles, the attempts run out, or the deadline comes. */

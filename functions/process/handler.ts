@@ -14,7 +14,8 @@ import { observed } from '../shared/lambda.ts';
 import { logger } from '../shared/logger.ts';
 import { MetricUnit, metrics } from '../shared/metrics.ts';
 
-const { EVENTS_TABLE, LEDGER_TABLE, QUEUE_URL, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, FAULT_INJECTION, PEEK_BEFORE_WRITE } = config();
+const { EVENTS_TABLE, LEDGER_TABLE, QUEUE_URL, DEDUP_RETENTION_DAYS, COUNTER_SHARDS, TOTALS_SHARDS, FAULT_INJECTION, PEEK_BEFORE_WRITE } =
+  config();
 const dynamoLedger = new DynamoDbLedger(dynamoClient(), {
   eventsTable: EVENTS_TABLE,
   ledgerTable: LEDGER_TABLE,
@@ -66,6 +67,7 @@ function processRecordWithin(context: Context, signal: AbortSignal, toRelease: s
     try {
       const outcome = await consumeMessage(record.body, record.messageId, ledger, {
         counterShards: COUNTER_SHARDS,
+        totalsShards: TOTALS_SHARDS,
         peek: PEEK_BEFORE_WRITE === 'on',
         faults: { enabled: FAULT_INJECTION === 'on', receiveCount },
         signal,

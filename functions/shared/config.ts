@@ -24,6 +24,9 @@ const configSchema = z
     // The shards a chunk's counters are spread over (functions/adapters/items.ts): more shards, fewer
     // transactions that meet on one counter item. Readers read whatever shards exist, so it may change on a live table.
     COUNTER_SHARDS: positiveInt(1, 4096, 1024),
+    // The shards a chunk's totals are spread over: every transaction updates one, whatever its
+    // topics, so they are spread wider. `/stats` reads them all in 16 queries.
+    TOTALS_SHARDS: positiveInt(1, 16384, 4096),
     // Read the chunk's marker and events before the transaction, so that known duplicates and
     // redeliveries cost a cheap read instead of a cancelled transaction.
     PEEK_BEFORE_WRITE: z.enum(['on', 'off']).default('on'),

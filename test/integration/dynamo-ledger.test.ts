@@ -24,7 +24,7 @@ describe('DynamoDbLedger against the emulator', () => {
     const topic = uniqueTopic('ledger');
     // biome-ignore lint/correctness/noPrecisionLoss: the test is about a number beyond 2^53 surviving as JSON would keep it
     const event = makeEvent({ topic, payload: { big: 12345678901234567890, nested: { list: [1, 'two', null] } } });
-    const write = buildWrite(chunkOf([event, event], `it-${topic}`), 3, new Set());
+    const write = buildWrite(chunkOf([event, event], `it-${topic}`), { counters: 3, totals: 3 }, new Set());
     // marker 2 + event 2 + two index entries 1 + 1 + totals 2 + topic counter 2
     expect(await ledger.commit(write)).toMatchObject({ kind: 'committed', cost: { rule: 10, reported: 10 } });
     expect(await ledger.commit(write)).toEqual({ kind: 'already-applied' });
@@ -38,9 +38,9 @@ describe('DynamoDbLedger against the emulator', () => {
   it('reports which events another delivery already stored, writing nothing', async () => {
     const topic = uniqueTopic('ledger-dup');
     const stored = makeEvent({ topic });
-    await ledger.commit(buildWrite(chunkOf([stored], `first-${topic}`), 0, new Set()));
+    await ledger.commit(buildWrite(chunkOf([stored], `first-${topic}`), { counters: 0, totals: 0 }, new Set()));
     const fresh = makeEvent({ topic });
-    const outcome = await ledger.commit(buildWrite(chunkOf([fresh, stored], `second-${topic}`), 0, new Set()));
+    const outcome = await ledger.commit(buildWrite(chunkOf([fresh, stored], `second-${topic}`), { counters: 0, totals: 0 }, new Set()));
     expect(outcome).toEqual({ kind: 'duplicates', keys: [eventKey(stored)] });
     const { Item } = await dynamo.send(new GetCommand({ TableName: stack.eventsTable, Key: { id: eventKey(fresh) } }));
     expect(Item).toBeUndefined();
@@ -72,7 +72,9 @@ describe('DynamoDbLedger against the emulator', () => {
     const measure = async (label: string) => {
       // A chunk whose one event is a known duplicate writes only the ledger: marker, totals, one topic counter.
       const event = makeEvent({ topic: `${run}.${label}`.padEnd(200, 'x') });
-      const outcome = await ledger.commit(buildWrite(chunkOf([event], `${run}-${label}`), 5, new Set([eventKey(event)])));
+      const outcome = await ledger.commit(
+        buildWrite(chunkOf([event], `${run}-${label}`), { counters: 5, totals: 5 }, new Set([eventKey(event)])),
+      );
       if (outcome.kind !== 'committed') throw new Error(outcome.kind);
       return outcome.cost!.reported!;
     };
@@ -81,7 +83,7 @@ describe('DynamoDbLedger against the emulator', () => {
         const events = Array.from({ length: Math.min(48, from + count - start) }, (_, i) =>
           makeEvent({ topic: `${run}.t${start + i}`.padEnd(200, 'x') }),
         );
-        const outcome = await ledger.commit(buildWrite(chunkOf(events, `${run}-fill-${start}`), 5, new Set()));
+        const outcome = await ledger.commit(buildWrite(chunkOf(events, `${run}-fill-${start}`), { counters: 5, totals: 5 }, new Set()));
         expect(outcome.kind).toBe('committed');
       }
     };

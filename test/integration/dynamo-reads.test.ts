@@ -24,8 +24,10 @@ beforeAll(async () => {
     eventSchema.parse(makeEvent({ topic, event_id: `e${s}`, timestamp: `2026-11-22T10:00:0${s}Z`, source: s % 2 ? 'odd' : 'even' })),
   );
   // Two chunks on two shards, so the topic has counters on two shards and events on many lanes.
-  await ledger.commit(buildWrite({ id: `${topic}/0-4`, events: stored.slice(0, 5) }, 0, new Set()));
-  await ledger.commit(buildWrite({ id: `${topic}/5-${stored.length - 1}`, events: stored.slice(5) }, 1, new Set()));
+  await ledger.commit(buildWrite({ id: `${topic}/0-4`, events: stored.slice(0, 5) }, { counters: 0, totals: 0 }, new Set()));
+  await ledger.commit(
+    buildWrite({ id: `${topic}/5-${stored.length - 1}`, events: stored.slice(5) }, { counters: 1, totals: 1 }, new Set()),
+  );
 });
 
 describe('the read adapters against the emulator', () => {
@@ -63,7 +65,7 @@ describe('the read adapters against the emulator', () => {
       const shards = [i % 8, (i * 3 + 1) % 8, (i * 5 + 2) % 8].slice(0, 1 + (i % 3));
       for (const [k, shard] of shards.entries()) {
         const event = eventSchema.parse(makeEvent({ topic: name, event_id: `w${k}` }));
-        await ledger.commit(buildWrite({ id: `${name}/${k}-${k}`, events: [event] }, shard, new Set()));
+        await ledger.commit(buildWrite({ id: `${name}/${k}-${k}`, events: [event] }, { counters: shard, totals: shard }, new Set()));
       }
       expect(await counters.readTopic(name)).toEqual({ received: shards.length, unique: shards.length, duplicates: 0 });
       expected.set(name, shards.length);
@@ -99,7 +101,7 @@ describe('the read adapters against the emulator', () => {
           ledger.commit(
             buildWrite(
               { id: `${name}/${shard}-${shard}`, events: [eventSchema.parse(makeEvent({ topic: name, event_id: `h${shard}` }))] },
-              shard,
+              { counters: shard, totals: shard },
               new Set(),
             ),
           ),

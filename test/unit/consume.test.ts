@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ContentionError, consumeMessage } from '../../functions/domain/consume.ts';
+import { type ChunkWrite, ContentionError, consumeMessage, type Ledger } from '../../functions/domain/consume.ts';
 import { packEvents } from '../../functions/domain/envelope.ts';
 import { DeadlineError } from '../../functions/domain/errors.ts';
 import { eventSchema } from '../../functions/domain/event.ts';
 import { InjectedFault } from '../../functions/domain/faults.ts';
+import { bucketOf } from '../../functions/domain/hash.ts';
 import { projectRoot } from '../../scripts/lib/stack.ts';
 import { makeEvent } from '../support/events.ts';
 import { MemoryLedger } from '../support/memory-ledger.ts';
@@ -188,6 +189,34 @@ describe('consumeMessage', () => {
     await consumeMessage('{"v":2,"id":"x"}', 'm2', ledger, options);
     expect(ledger.rejected).toBe(2);
     expect(ledger.totals).toEqual({ received: 0, unique: 0, duplicates: 0 });
+  });
+
+  it("puts a chunk's totals on one of many more shards than its topics' counters, both drawn from its id", async () => {
+    // Two transactions in flight meet on a totals item whatever their topics, on a counter item only
+    // when they share a topic too: the totals need the wider spread (docs/CAPACITY.md).
+    const memory = new MemoryLedger();
+    const writes: ChunkWrite[] = [];
+    const unreadable: Array<[string, number]> = [];
+    const ledger: Ledger = {
+      peek: (chunkIds, events) => memory.peek(chunkIds, events),
+      commit: (write) => {
+        writes.push(write);
+        return memory.commit(write);
+      },
+      recordUnreadable: (fingerprint, shard) => {
+        unreadable.push([fingerprint, shard]);
+        return memory.recordUnreadable(fingerprint);
+      },
+    };
+    const shards = { counterShards: 4, totalsShards: 4096 };
+    for (let i = 0; i < 200; i++) await consumeMessage(bodyOf([makeEvent({ topic: 't' })], `r${i}`), `m${i}`, ledger, shards);
+    for (const write of writes)
+      expect(write.shards).toEqual({ counters: bucketOf(write.chunkId, 4), totals: bucketOf(write.chunkId, 4096) });
+    expect(new Set(writes.map((write) => write.shards.totals)).size).toBeGreaterThan(150);
+    for (let i = 0; i < 50; i++) await consumeMessage(`not json ${i}`, `u${i}`, ledger, shards);
+    for (const [fingerprint, shard] of unreadable) expect(shard).toBe(bucketOf(fingerprint, 4096));
+    expect(new Set(unreadable.map(([, shard]) => shard)).size).toBeGreaterThan(4);
+    expect(memory.totals).toEqual({ received: 200, unique: 200, duplicates: 0 });
   });
 
   it('honours fault markers only when fault injection is enabled', async () => {

@@ -27,7 +27,7 @@ const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 
 const dynamo = mockClient(documentClient);
 const ledger = new DynamoDbLedger(documentClient, { eventsTable: 'events', ledgerTable: 'ledger', retentionDays: 0 });
 const events = [makeEvent({ topic: 't' }), makeEvent({ topic: 't' })].map((e) => eventSchema.parse(e));
-const write = buildWrite({ id: 'd/0-1', events }, 3, new Set());
+const write = buildWrite({ id: 'd/0-1', events }, { counters: 3, totals: 3000 }, new Set());
 const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
 const sentInput = (call = 0) => dynamo.commandCalls(TransactWriteItemsCommand)[call]!.args[0].input;
@@ -84,7 +84,7 @@ describe('DynamoDbLedger layout', () => {
       time_lane: { N: expect.any(String) },
     });
     expect(items[3]!.Update).toMatchObject({
-      Key: { pk: 'totals#3', sk: '3' },
+      Key: { pk: 'totals#8', sk: '3000' },
       UpdateExpression: 'ADD received :r, #u :u SET last_processed_at = :now',
       ExpressionAttributeValues: { ':r': 2, ':u': 2 },
     });
@@ -125,7 +125,7 @@ describe('DynamoDbLedger layout', () => {
   it('costs the same counter writes whether the table holds ten topics or a million: one item per topic of the chunk', async () => {
     dynamo.on(TransactWriteItemsCommand).resolves({});
     const mixed = [...'abcdefgh'].map((topic) => eventSchema.parse(makeEvent({ topic })));
-    await ledger.commit(buildWrite({ id: 'm/0-7', events: mixed }, 0, new Set()));
+    await ledger.commit(buildWrite({ id: 'm/0-7', events: mixed }, { counters: 0, totals: 0 }, new Set()));
     const updates = sentItems().filter((item) => item.Update);
     expect(updates).toHaveLength(1 + 8);
     // Every update names the same few attributes, so each item stays one write unit however many topics exist.

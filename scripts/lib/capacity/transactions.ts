@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { contendedRetry } from '../../../functions/domain/consume.ts';
+import { contendedRetry, type Shards } from '../../../functions/domain/consume.ts';
 import { documentView } from '../document-commands.ts';
 import type { ConflictModelResult } from './conflict-model.ts';
 
@@ -45,11 +45,11 @@ export function itemClassOf(key: string): string {
 export function conflictLines(
   result: ConflictModelResult,
   options: { consumers: number; 'txn-median-ms': number; 'txn-sigma': number; rate: number },
-  shards: number,
+  shards: Shards,
 ): string[] {
   const pct = (share: number) => `${(share * 100).toFixed(2)} %`;
   return [
-    `transaction conflicts on AWS (DynamoDB's rule replayed on the real transactions; ${options.consumers} consumers, ${shards} counter shards, latency median ${options['txn-median-ms']} ms, sigma ${options['txn-sigma']}):`,
+    `transaction conflicts on AWS (DynamoDB's rule replayed on the real transactions; ${options.consumers} consumers, ${shards.counters} counter shards, ${shards.totals} totals shards, latency median ${options['txn-median-ms']} ms, sigma ${options['txn-sigma']}):`,
     `  ${result.transactions.toLocaleString('en')} transactions in ${result.messages.toLocaleString('en')} messages, ${result.attempts.toLocaleString('en')} attempts; cancelled by conflicts ${result.cancelled.toLocaleString('en')} (${pct(result.cancelledShare)} of attempts); retries per transaction ${result.retriesPerTransaction.toFixed(3)}`,
     `  transactions that exhausted their ${contendedRetryAttempts} attempts ${result.exhausted}; messages received again ${result.redeliveries}; messages to the DLQ ${result.deadLettered}`,
     `  consumers busy on average ${result.busyConsumers.toFixed(1)}; simulated span ${(result.spanMs / 1000).toFixed(1)} s`,

@@ -45,6 +45,7 @@ export const tableSchemas = {
 export interface SystemConfig {
   packing: { eventsPerMessage: number; eventsPerTransaction: number };
   counterShards: number;
+  totalsShards: number;
   recordLifetimeSeconds: number;
   /** The publish function's timeout: a wait ends before it, and it is how long an attempt holds a key. */
   publishTimeoutMs: number;
@@ -115,6 +116,7 @@ export function buildSystem(dynamo: FakeDynamo, sqs: FakeSqs, config: SystemConf
     async consume(body, messageId, options) {
       const outcome = await consumeMessage(body, messageId, ledger, {
         counterShards: config.counterShards,
+        totalsShards: config.totalsShards,
         peek: options.peek,
         signal: options.signal,
       });
