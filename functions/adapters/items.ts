@@ -26,11 +26,11 @@ import { sortableOf } from '../domain/timestamp.ts';
  *   topics#<partition>#<shard mod 8> / <topic>␁<shard>   one topic's received and unique on one shard
  * (duplicates = received - unique; ␁ is U+0001, which no name holds, so a topic's items sort together)
  *
- * A chunk's transaction writes its marker, its shard's totals, one counter item per topic in it
- * and one event per new event: its cost never depends on how many topics exist. Each chunk picks
- * one of many shards (COUNTER_SHARDS, 1,024 by default), so that two transactions in flight at
- * once rarely update the same counter item: DynamoDB cancels a transaction that touches an item
- * another one in progress holds (docs/CAPACITY.md models it). Only the shards a topic was ever
+ * A chunk's transaction writes its marker, one totals item, one counter item per topic in it and
+ * one event per new event: its cost never depends on how many topics exist. Each chunk picks one of
+ * many totals shards (TOTALS_SHARDS) and one of many counter shards (COUNTER_SHARDS), so that two
+ * transactions in flight at once rarely update the same item: DynamoDB cancels a transaction that
+ * touches an item another one in progress holds (docs/CAPACITY.md models it). Only the shards a topic was ever
  * written on exist as items. Reads stay bounded: the totals are 16 partition keys, one topic is 8,
  * and a page of topics reads each partition's 8 keys in name order.
  */
