@@ -60,8 +60,7 @@ export interface Ledger {
 
 export interface ConsumeOptions {
   counterShards: number;
-  /** The totals' shards (default: as many as counterShards). */
-  totalsShards?: number;
+  totalsShards: number;
   /** Read before writing to skip known duplicates and applied chunks (default true). */
   peek?: boolean;
   /** Honour fault markers (local stage only); receiveCount is the SQS ApproximateReceiveCount. */
@@ -112,11 +111,7 @@ export async function consumeMessage(body: string, messageId: string, ledger: Le
   const read = readMessage(body, messageId);
   if (!read.ok) {
     const fingerprint = bodyFingerprintOf(body);
-    await settle(
-      () => ledger.recordUnreadable(fingerprint, bucketOf(fingerprint, totalsShardsOf(options)), options.signal),
-      options,
-      metrics,
-    );
+    await settle(() => ledger.recordUnreadable(fingerprint, bucketOf(fingerprint, options.totalsShards), options.signal), options, metrics);
     return { status: 'unreadable', reason: read.reason, metrics };
   }
   const { delivery } = read;
@@ -214,7 +209,7 @@ async function applyChunk(
   known: Known,
 ): Promise<ChunkResult> {
   if (known.applied.has(chunk.id)) return { unique: 0, duplicates: 0, redelivered: chunk.events.length };
-  const shards = { counters: bucketOf(chunk.id, options.counterShards), totals: bucketOf(chunk.id, totalsShardsOf(options)) };
+  const shards = { counters: bucketOf(chunk.id, options.counterShards), totals: bucketOf(chunk.id, options.totalsShards) };
   for (;;) {
     const write = buildWrite(chunk, shards, known.stored);
     const outcome = await settle(() => ledger.commit(write, options.signal), options, metrics);
@@ -228,8 +223,6 @@ async function applyChunk(
     for (const key of outcome.keys) known.stored.add(key);
   }
 }
-
-const totalsShardsOf = (options: ConsumeOptions) => options.totalsShards ?? options.counterShards;
 
 /** The first occurrence of each event not known to be stored is inserted; every other occurrence is a duplicate. */
 export function buildWrite(chunk: Chunk, shards: Shards, knownStored: ReadonlySet<string>): ChunkWrite {

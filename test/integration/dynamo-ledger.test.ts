@@ -12,7 +12,7 @@ import { makeEvent, uniqueTopic } from '../support/events.ts';
 
 const ledger = new DynamoDbLedger(dynamo, { eventsTable: stack.eventsTable, ledgerTable: stack.ledgerTable, retentionDays: 0 });
 const counters = new DynamoDbCounterStore(dynamo, { ledgerTable: stack.ledgerTable });
-const options = { counterShards: 8 };
+const options = { counterShards: 8, totalsShards: 64 };
 
 const chunkOf = (events: ReturnType<typeof makeEvent>[], requestId: string) => ({
   id: `${requestId}/0-${events.length - 1}`,

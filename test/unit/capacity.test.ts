@@ -94,6 +94,7 @@ describe("the real consumer's key stream at 20,000 events/s", () => {
           new DynamoDbLedger(client, { eventsTable: 'events', ledgerTable: 'ledger', retentionDays: 0 }),
           {
             counterShards: 8,
+            totalsShards: 32,
           },
         );
       }

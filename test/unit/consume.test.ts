@@ -11,7 +11,7 @@ import { projectRoot } from '../../scripts/lib/stack.ts';
 import { makeEvent } from '../support/events.ts';
 import { MemoryLedger } from '../support/memory-ledger.ts';
 
-const options = { counterShards: 4 };
+const options = { counterShards: 4, totalsShards: 32 };
 const bodyOf = (events: ReturnType<typeof makeEvent>[], id = 'req-1', eventsPerTransaction = 95) =>
   packEvents(
     events.map((e) => eventSchema.parse(e)),
@@ -78,7 +78,7 @@ describe('consumeMessage', () => {
     await consumeMessage(body, 'm1', ledger, options);
     expect([...ledger.markers.keys()]).toEqual(['req/0-2', 'req/3-5', 'req/6-8', 'req/9-9']);
     // Another release, with other shard counts and budgets, reads the same message.
-    const again = await consumeMessage(body, 'm1', ledger, { counterShards: 16, peek: false });
+    const again = await consumeMessage(body, 'm1', ledger, { counterShards: 16, totalsShards: 64, peek: false });
     expect(again).toMatchObject({ unique: 0, redelivered: 10 });
     expect(ledger.totals.received).toBe(10);
   });

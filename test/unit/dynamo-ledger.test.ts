@@ -97,6 +97,19 @@ describe('DynamoDbLedger layout', () => {
     });
   });
 
+  it('counts an unreadable body in rejected on the totals shard it is given, once per fingerprint', async () => {
+    dynamo.on(TransactWriteItemsCommand).resolves({});
+    await ledger.recordUnreadable('fp', 16383);
+    const [marker, rejected] = sentItems();
+    expect(marker!.Put).toMatchObject({ TableName: 'ledger', Item: { pk: 'unreadable#fp', sk: 'marker' } });
+    expect(rejected!.Update).toMatchObject({
+      TableName: 'ledger',
+      Key: totalsKey(16383),
+      UpdateExpression: expect.stringContaining('ADD rejected :one'),
+    });
+    expect(totalsKey(16383)).toEqual({ pk: 'totals#15', sk: '16383' });
+  });
+
   it('reads duplicates as received minus unique, from counter items of either layout', () => {
     expect(countsOfItem({ received: 7, unique: 4 })).toEqual({ received: 7, unique: 4, duplicates: 3 });
     expect(countsOfItem({ received: 7, unique: 4, duplicates: 3, last_processed_at: '2026-11-29T00:00:00Z' })).toEqual({

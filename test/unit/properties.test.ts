@@ -250,7 +250,9 @@ describe('properties of the consumer', () => {
             ).map((m) => m.body),
           );
           const deliveries = [...bodies, ...redeliveries.map((n) => bodies[n % bodies.length]!)];
-          await Promise.all(deliveries.map((body, i) => consumeMessage(body, `m${i}`, ledger, { counterShards: 3, peek: i % 2 === 0 })));
+          await Promise.all(
+            deliveries.map((body, i) => consumeMessage(body, `m${i}`, ledger, { counterShards: 3, totalsShards: 5, peek: i % 2 === 0 })),
+          );
           const sent: LogEvent[] = requests.flat().map((e) => eventSchema.parse(e));
           const distinct = new Set(sent.map(eventKey));
           // Counted against what was sent, not against each other.

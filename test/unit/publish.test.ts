@@ -38,7 +38,7 @@ function pipeline(options: { consume?: boolean; fail?: (message: PackedMessage) 
           continue;
         }
         sent.push(message);
-        if (options.consume ?? true) await consumeMessage(message.body, 'sqs', ledger, { counterShards: 2 });
+        if (options.consume ?? true) await consumeMessage(message.body, 'sqs', ledger, { counterShards: 2, totalsShards: 8 });
         states.push(failure ?? 'enqueued');
       }
       return states;

@@ -29,7 +29,7 @@ export async function emulatorCeiling(stack: StackInfo, shape: Shape, parallel: 
   );
   const cpuBefore = cpuByRole();
   const started = performance.now();
-  await pMap(bodies, (body) => consumeMessage(body, 'ceiling', ledger, { counterShards: 8 }), { concurrency: parallel });
+  await pMap(bodies, (body) => consumeMessage(body, 'ceiling', ledger, { counterShards: 8, totalsShards: 8 }), { concurrency: parallel });
   const seconds = (performance.now() - started) / 1000;
   return {
     events: workload.total,

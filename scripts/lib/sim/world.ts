@@ -87,7 +87,7 @@ async function run(plan: Plan, random: () => number, clock: Clock): Promise<Simu
     // Few shards or many: many spread one topic's counters over several keys and items.
     counterShards: random() < 0.5 ? 1 + Math.floor(random() * 8) : 1 + Math.floor(random() * 2048),
     // The totals' shards apart from the counters', fewer or more.
-    totalsShards: random() < 0.5 ? 1 + Math.floor(random() * 8) : 1 + Math.floor(random() * 8192),
+    totalsShards: random() < 0.5 ? 1 + Math.floor(random() * 8) : 1 + Math.floor(random() * 16384),
     recordLifetimeSeconds,
     publishTimeoutMs: 28_000,
   };
