@@ -18,7 +18,7 @@ import { DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } fr
 import { GetFunctionConcurrencyCommand, LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { projectRoot, type StackInfo, stackFileFor, writeStack } from './lib/stack.ts';
-import { checkNodeOptions, resolveStage } from './lib/stage.ts';
+import { checkNodeOptions, checkSettings, resolveStage } from './lib/stage.ts';
 
 const target = (() => {
   try {
@@ -168,6 +168,7 @@ async function main(): Promise<void> {
     throw new Error(`IDEMLOG_FAULT_INJECTION=on is refused for stage '${stage}': fault injection is for the local stage only`);
   }
   checkNodeOptions(process.env);
+  checkSettings(process.env);
   const hash = sourceHash();
   let outputs = await stackOutputs();
   if (force || !outputs || previousHash() !== hash) {

@@ -3,6 +3,8 @@
  * the emulator's endpoint and test credentials; every other stage is real AWS with the caller's
  * own configuration, untouched, and is refused if the emulator's settings leaked into it.
  */
+import { type SettingName, settingProblem } from '../../functions/shared/config.ts';
+
 const emulatorEndpoint = 'http://127.0.0.1:4566';
 const emulatorCredentials = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
 
@@ -52,6 +54,32 @@ export function resolveStage(env: Env): StageTarget {
     );
   }
   return { stage, region, endpoint: null, env: { ...env } };
+}
+
+/** The functions' settings serverless.yml takes from the deploying shell, by the name set there. */
+export const deployedSettings = {
+  IDEMLOG_IDEMPOTENCY_TTL_HOURS: 'IDEMPOTENCY_TTL_HOURS',
+  IDEMLOG_EVENTS_PER_MESSAGE: 'EVENTS_PER_MESSAGE',
+  IDEMLOG_EVENTS_PER_TRANSACTION: 'EVENTS_PER_TRANSACTION',
+  IDEMLOG_COUNTER_SHARDS: 'COUNTER_SHARDS',
+  IDEMLOG_TOTALS_SHARDS: 'TOTALS_SHARDS',
+  IDEMLOG_PEEK_BEFORE_WRITE: 'PEEK_BEFORE_WRITE',
+  IDEMLOG_DEDUP_RETENTION_DAYS: 'DEDUP_RETENTION_DAYS',
+  IDEMLOG_FAULT_INJECTION: 'FAULT_INJECTION',
+} as const satisfies Record<string, SettingName>;
+
+/**
+ * Checks each setting the shell gives the functions with the rules they read it by at cold start:
+ * a value they would refuse would deploy functions that all fail to start, every request a 5xx and
+ * every message on its way to the DLQ.
+ */
+export function checkSettings(env: Env): void {
+  const problems = Object.entries(deployedSettings).flatMap(([variable, setting]) => {
+    const value = env[variable];
+    const problem = value === undefined ? undefined : settingProblem(setting, value);
+    return problem ? [`${variable}='${value}' ${problem}`] : [];
+  });
+  if (problems.length > 0) throw new StageConfigurationError(problems.join('; '));
 }
 
 /**

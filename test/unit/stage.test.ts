@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../functions/shared/config.ts';
 import { projectRoot } from '../../scripts/lib/stack.ts';
-import { checkNodeOptions, resolveStage, StageConfigurationError } from '../../scripts/lib/stage.ts';
+import { checkNodeOptions, checkSettings, deployedSettings, resolveStage, StageConfigurationError } from '../../scripts/lib/stage.ts';
 
 describe("the functions' NODE_OPTIONS", () => {
   it('beyond the local stage, takes nothing or --enable-source-maps with the maps bundled, and refuses the rest', () => {
@@ -85,5 +86,61 @@ describe('npm run deploy for a real AWS stage', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/AWS_ENDPOINT_URL is set/);
+  });
+});
+
+describe("the functions' settings from the deploying shell", () => {
+  it('refuses, by the name the shell set, any value the functions would refuse at cold start', () => {
+    for (const value of ['abc', '0', '16385', '1e3', '0x10', '4096.5', '', ' 4096'])
+      expect(() => checkSettings({ IDEMLOG_TOTALS_SHARDS: value })).toThrow(
+        `IDEMLOG_TOTALS_SHARDS='${value}' must be a whole number from 1 to 16384, in decimal digits`,
+      );
+    expect(() =>
+      checkSettings({ IDEMLOG_COUNTER_SHARDS: '1', IDEMLOG_TOTALS_SHARDS: '16384', IDEMLOG_PEEK_BEFORE_WRITE: 'off' }),
+    ).not.toThrow();
+    expect(() => checkSettings({ IDEMLOG_PEEK_BEFORE_WRITE: 'yes', IDEMLOG_DEDUP_RETENTION_DAYS: '-1' })).toThrow(
+      /IDEMLOG_PEEK_BEFORE_WRITE='yes'.*; IDEMLOG_DEDUP_RETENTION_DAYS='-1' must be a whole number from 0 to 36500/,
+    );
+  });
+
+  it('checks every IDEMLOG_ setting serverless.yml hands the functions', () => {
+    const template = readFileSync(join(projectRoot, 'serverless.yml'), 'utf8');
+    const handed = [...template.matchAll(/^ {4}([A-Z_]+): \$\{env:(IDEMLOG_[A-Z_]+),/gm)].map(([, setting, variable]) => [
+      variable,
+      setting,
+    ]);
+    const ours = handed.filter(([, setting]) => setting !== 'NODE_OPTIONS' && setting !== 'POWERTOOLS_LOG_LEVEL');
+    expect(Object.fromEntries(ours)).toEqual(deployedSettings);
+  });
+
+  it('as the functions read them: the totals on 4,096 shards unless set', () => {
+    const base = {
+      EVENTS_TABLE: 'e',
+      LEDGER_TABLE: 'l',
+      IDEMPOTENCY_TABLE: 'r',
+      QUEUE_URL: 'http://q.example/1/q',
+      DLQ_URL: 'http://q.example/1/d',
+    };
+    expect(parseConfig(base)).toMatchObject({ COUNTER_SHARDS: 1024, TOTALS_SHARDS: 4096 });
+    expect(parseConfig({ ...base, TOTALS_SHARDS: '16384' }).TOTALS_SHARDS).toBe(16384);
+    expect(() => parseConfig({ ...base, TOTALS_SHARDS: '1e3' })).toThrow(/TOTALS_SHARDS: must be a whole number/);
+  });
+
+  it('a deploy with a value the functions would refuse stops before anything runs', () => {
+    const result = spawnSync('node', ['scripts/deploy.ts'], {
+      cwd: projectRoot,
+      env: {
+        PATH: process.env.PATH,
+        IDEMLOG_STAGE: 'prod',
+        AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'caller-secret',
+        AWS_REGION: 'eu-west-1',
+        IDEMLOG_TOTALS_SHARDS: '20000',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/IDEMLOG_TOTALS_SHARDS='20000' must be a whole number from 1 to 16384/);
   });
 });
