@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { logger } from './logger.ts';
 import { metrics } from './metrics.ts';
@@ -15,6 +14,23 @@ export function observed<Event, Result>(handler: (event: Event, context: Context
   return middy<Event, Result>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(traced ? [traced] : [])
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(flushedMetrics)
     .handler(handler);
+}
+
+/**
+ * Powertools' logMetrics, less its warning when an invocation recorded no metric: most functions
+ * record none (only publish, ingest and process do), and it wrote a WARN line on each of their
+ * requests. The cold-start metric is its own line, on the first invocation, as before.
+ */
+const flushedMetrics: MiddlewareObj = {
+  before: (request) => {
+    metrics.captureColdStartMetric(request.context.functionName);
+  },
+  after: flushMetrics,
+  onError: flushMetrics,
+};
+
+function flushMetrics(): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }
