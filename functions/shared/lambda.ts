@@ -21,7 +21,9 @@ export function observed<Event, Result>(handler: (event: Event, context: Context
 /**
  * Powertools' logMetrics, less its warning when an invocation recorded no metric: most functions
  * record none (only publish, ingest and process do), and it wrote a WARN line on each of their
- * requests. The cold-start metric is its own line, on the first invocation, as before.
+ * requests. The cold-start metric is its own line, on the first invocation, as before. Unlike
+ * logMetrics it does not register itself for middlewares that end an invocation early (none here
+ * does), and `throwOnEmptyMetrics` has no effect.
  */
 const flushedMetrics: MiddlewareObj = {
   before: (request) => {
@@ -33,4 +35,9 @@ const flushedMetrics: MiddlewareObj = {
 
 function flushMetrics(): void {
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  else {
+    // What publishing would have cleared, so that nothing carries into the next invocation's line.
+    metrics.clearDimensions();
+    metrics.clearMetadata();
+  }
 }

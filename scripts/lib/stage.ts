@@ -77,7 +77,7 @@ export function checkSettings(env: Env): void {
   const problems = Object.entries(deployedSettings).flatMap(([variable, setting]) => {
     const value = env[variable];
     const problem = value === undefined ? undefined : settingProblem(setting, value);
-    return problem ? [`${variable}='${value}' ${problem}`] : [];
+    return problem ? [`${variable}=${JSON.stringify(value)} ${problem}`] : [];
   });
   if (problems.length > 0) throw new StageConfigurationError(problems.join('; '));
 }

@@ -27,8 +27,10 @@ describe('observed', () => {
     for (let i = 0; i < 3; i++) expect(await handler({}, context)).toBe('ok');
     expect(lines.filter((line) => /No application metrics/.test(line))).toEqual([]);
     expect(lines.filter((line) => /"WARN"|warn/i.test(line))).toEqual([]);
-    // The container's first invocation counts its cold start, on a line of its own.
-    expect(lines.filter((line) => line.includes('"ColdStart"'))).toHaveLength(1);
+    // The container's first invocation counts its cold start, on a line of its own, by function.
+    const coldStarts = lines.filter((line) => line.includes('"ColdStart"'));
+    expect(coldStarts).toHaveLength(1);
+    expect(JSON.parse(coldStarts[0]!)).toMatchObject({ ColdStart: 1, function_name: 'f' });
   });
 
   it("flushes an invocation's metrics as one EMF line, and again the next invocation's", async () => {
@@ -41,6 +43,23 @@ describe('observed', () => {
     const emf = lines.filter((line) => line.includes('"_aws"') && line.includes('"Things"'));
     expect(emf).toHaveLength(2);
     expect(JSON.parse(emf[0]!)).toMatchObject({ Things: 2 });
+  });
+
+  it('carries no dimension or metadata of an invocation without metrics into the next one', async () => {
+    let first = true;
+    const handler = observed(async () => {
+      if (first) {
+        metrics.addDimension('tenant', 'A');
+        metrics.addMetadata('note', 'x');
+      } else metrics.addMetric('Later', MetricUnit.Count, 1);
+      first = false;
+      return 'ok';
+    });
+    await handler({}, context);
+    await handler({}, context);
+    const [line] = lines.filter((candidate) => candidate.includes('"Later"'));
+    expect(JSON.parse(line!)).not.toHaveProperty('tenant');
+    expect(JSON.parse(line!)).not.toHaveProperty('note');
   });
 
   it('flushes them when the handler throws too', async () => {

@@ -91,15 +91,16 @@ describe('npm run deploy for a real AWS stage', () => {
 
 describe("the functions' settings from the deploying shell", () => {
   it('refuses, by the name the shell set, any value the functions would refuse at cold start', () => {
-    for (const value of ['abc', '0', '16385', '1e3', '0x10', '4096.5', '', ' 4096'])
+    // Quoted as JSON, so that a stray space or line end from a .env file shows.
+    for (const value of ['abc', '0', '16385', '1e3', '0x10', '4096.5', '', ' 4096', '4096\n', '4096\r'])
       expect(() => checkSettings({ IDEMLOG_TOTALS_SHARDS: value })).toThrow(
-        `IDEMLOG_TOTALS_SHARDS='${value}' must be a whole number from 1 to 16384, in decimal digits`,
+        `IDEMLOG_TOTALS_SHARDS=${JSON.stringify(value)} must be a whole number from 1 to 16384, in decimal digits`,
       );
     expect(() =>
       checkSettings({ IDEMLOG_COUNTER_SHARDS: '1', IDEMLOG_TOTALS_SHARDS: '16384', IDEMLOG_PEEK_BEFORE_WRITE: 'off' }),
     ).not.toThrow();
     expect(() => checkSettings({ IDEMLOG_PEEK_BEFORE_WRITE: 'yes', IDEMLOG_DEDUP_RETENTION_DAYS: '-1' })).toThrow(
-      /IDEMLOG_PEEK_BEFORE_WRITE='yes'.*; IDEMLOG_DEDUP_RETENTION_DAYS='-1' must be a whole number from 0 to 36500/,
+      /IDEMLOG_PEEK_BEFORE_WRITE="yes".*; IDEMLOG_DEDUP_RETENTION_DAYS="-1" must be a whole number from 0 to 36500/,
     );
   });
 
@@ -141,6 +142,6 @@ describe("the functions' settings from the deploying shell", () => {
       timeout: 30_000,
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/IDEMLOG_TOTALS_SHARDS='20000' must be a whole number from 1 to 16384/);
+    expect(result.stderr).toMatch(/IDEMLOG_TOTALS_SHARDS="20000" must be a whole number from 1 to 16384/);
   });
 });
