@@ -7,9 +7,9 @@ import { stack, topicSettled } from '../support/api.ts';
 import { invokeProcess, processUntilApplied, sqs, sqsRecord } from '../support/aws.ts';
 import { makeEvent, uniqueTopic } from '../support/events.ts';
 
-/** Five messages of two events each, whose transactions each take `slowMs`. */
-function slowMessages(topic: string, slowMs: number) {
-  return Array.from({ length: 5 }, (_, i) => {
+/** `count` messages of two events each, whose transactions each take `slowMs`. */
+function slowMessages(topic: string, slowMs: number, count = 5) {
+  return Array.from({ length: count }, (_, i) => {
     const events = [makeEvent({ topic, payload: { _idemlog_fault: { mode: 'slow', ms: slowMs } } }), makeEvent({ topic })];
     const [message] = packEvents(
       events.map((e) => eventSchema.parse(e)),
@@ -39,11 +39,20 @@ describe('the process function under injected slowness', () => {
   it('gives the messages it had no time to start back to the queue at once, through the real trigger', async () => {
     const topic = uniqueTopic('released');
     const since = Date.now();
-    // One SendMessageBatch, so that the trigger takes all five in one batch (its batch size is 5):
-    // at 1.2 s a message, the local 5 s timeout leaves the last ones unstarted.
-    const entries = slowMessages(topic, 1200).map((message, i) => ({ Id: String(i), MessageBody: message.body }));
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queueUrl, Entries: entries }));
-    expect(await topicSettled(topic, 10)).toEqual({ received: 10, unique_processed: 10, duplicate_dropped: 0 });
+    // At 1.2 s a message, the local 5 s timeout leaves a batch's fourth and fifth unstarted (the
+    // trigger's batch size is 5). MiniStack's trigger polls in a thread of its own, woken by the
+    // first message queued, and may take a SendMessageBatch's first messages before the rest are
+    // queued: five messages might go out in small batches. Fifteen keep its three concurrent
+    // invocations busy, and the batches it takes after them are whole.
+    const messages = slowMessages(topic, 1200, 15);
+    for (const part of [messages.slice(0, 10), messages.slice(10)])
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: stack.queueUrl,
+          Entries: part.map((message, i) => ({ Id: String(i), MessageBody: message.body })),
+        }),
+      );
+    expect(await topicSettled(topic, 30)).toEqual({ received: 30, unique_processed: 30, duplicate_dropped: 0 });
 
     const invocations = await invocationMetrics(clientsFor(stack).logs, stack.processFunction, since);
     expect(metricTotal(invocations, 'MessagesNotStarted')).toBeGreaterThan(0);
