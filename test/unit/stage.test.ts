@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/shared/config.ts';
+import { offlineFunctionEnvironment } from '../../scripts/lib/function-environment.ts';
 import { projectRoot } from '../../scripts/lib/stack.ts';
 import { checkNodeOptions, checkSettings, deployedSettings, resolveStage, StageConfigurationError } from '../../scripts/lib/stage.ts';
 
@@ -115,13 +116,7 @@ describe("the functions' settings from the deploying shell", () => {
   });
 
   it('as the functions read them: the totals on 4,096 shards unless set', () => {
-    const base = {
-      EVENTS_TABLE: 'e',
-      LEDGER_TABLE: 'l',
-      IDEMPOTENCY_TABLE: 'r',
-      QUEUE_URL: 'http://q.example/1/q',
-      DLQ_URL: 'http://q.example/1/d',
-    };
+    const base = offlineFunctionEnvironment;
     expect(parseConfig(base)).toMatchObject({ COUNTER_SHARDS: 1024, TOTALS_SHARDS: 4096 });
     expect(parseConfig({ ...base, TOTALS_SHARDS: '16384' }).TOTALS_SHARDS).toBe(16384);
     expect(() => parseConfig({ ...base, TOTALS_SHARDS: '1e3' })).toThrow(/TOTALS_SHARDS: must be a whole number/);
