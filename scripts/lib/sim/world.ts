@@ -118,6 +118,7 @@ async function run(plan: Plan, random: () => number, clock: Clock): Promise<Simu
     return { answer, invokedAt, completedAt: at() };
   };
 
+  const maxWalkPages = 20_000;
   const walk = async (client: string, query: Record<string, string>, final = false): Promise<ReadOperation> => {
     const invokedAt = at();
     const pages: Answer[] = [];
@@ -132,7 +133,9 @@ async function run(plan: Plan, random: () => number, clock: Clock): Promise<Simu
       });
       pages.push(page);
       cursor = page.status === 200 ? (page.body.next_cursor ?? undefined) : undefined;
-    } while (cursor && pages.length < 400);
+      // A bound on a cursor that never ends, far past any world's stored events: a walk of one
+      // event a page over a world of bulk requests passed four hundred pages and was cut short.
+    } while (cursor && pages.length < maxWalkPages);
     const read: ReadOperation = { op: 'events', client, invokedAt, completedAt: at(), query, pages, ...(final ? { final } : {}) };
     history.push(read);
     return read;
