@@ -4,9 +4,9 @@
 // a V8 CPU profile grouped by package and by project file. docs/BENCHMARKS.md has the figures.
 import { fork } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
-import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { z } from 'zod';
@@ -34,13 +34,11 @@ if (options.sdk) {
   const port = await new Promise<number>((resolve) => server.once('message', (message) => resolve(Number(message))));
   useStandIn(port);
   process.on('exit', () => server.kill());
-  const { SQSClient: Sqs } = await import('@aws-sdk/client-sqs');
-  const send = Sqs.prototype.send;
-  Sqs.prototype.send = function (
-    this: InstanceType<typeof Sqs>,
-    command: { input: { Entries?: Array<{ MessageBody: string }> } },
-    ...rest: unknown[]
-  ) {
+  // The functions' own client (the one the handlers build), so that its calls go the way they go in a function.
+  const { sqsClient } = await import('../functions/shared/clients/sqs.ts');
+  const client = sqsClient();
+  const send = client.send;
+  client.send = function (this: typeof client, command: { input: { Entries?: Array<{ MessageBody: string }> } }, ...rest: unknown[]) {
     for (const entry of command.input.Entries ?? []) bodies.push(entry.MessageBody);
     return (send as (...args: unknown[]) => unknown).call(this, command, ...rest);
   } as typeof send;
@@ -51,7 +49,7 @@ if (options.sdk) {
     for (const entry of input.Entries) bodies.push(entry.MessageBody);
     return { Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: entry.Id, MD5OfMessageBody: '' })), Failed: [] };
   });
-  dynamo.on(BatchGetCommand).resolves({ Responses: {}, UnprocessedKeys: {} });
+  dynamo.on(BatchGetItemCommand).resolves({ Responses: {}, UnprocessedKeys: {} });
   dynamo.on(TransactWriteItemsCommand).resolves({});
 }
 

@@ -4,7 +4,7 @@ import type { ChunkWrite, CommitOutcome, Ledger } from '../domain/consume.ts';
 import type { Counts } from '../domain/counts.ts';
 import type { EventIdentity } from '../domain/event.ts';
 import { eventKey } from '../domain/identity.ts';
-import { batchGetAll } from './batch-get.ts';
+import { batchGetAttributes } from './batch-get.ts';
 import {
   eventItemAttributes,
   eventItemKey,
@@ -59,16 +59,16 @@ export class DynamoDbLedger implements Ledger {
   async peek(chunkIds: string[], events: EventIdentity[], signal?: AbortSignal): Promise<{ applied: string[]; stored: string[] }> {
     const unique = [...new Map(events.map((e) => [eventKey(e), eventItemKey(e)])).values()];
     const chunkIdOf = new Map(chunkIds.map((id) => [markerKey(id).pk, id]));
-    const responses = await batchGetAll(
+    const responses = await batchGetAttributes(
       this.client,
       {
-        [this.tables.ledgerTable]: { Keys: chunkIds.map(markerKey), ProjectionExpression: 'pk' },
-        ...(unique.length > 0 ? { [this.tables.eventsTable]: { Keys: unique, ProjectionExpression: 'id' } } : {}),
+        [this.tables.ledgerTable]: { Keys: chunkIds.map((id) => stringAttributes(markerKey(id))), ProjectionExpression: 'pk' },
+        ...(unique.length > 0 ? { [this.tables.eventsTable]: { Keys: unique.map(stringAttributes), ProjectionExpression: 'id' } } : {}),
       },
       signal,
     );
-    const applied = (responses[this.tables.ledgerTable] ?? []).map((item) => chunkIdOf.get(String(item.pk))!);
-    const stored = (responses[this.tables.eventsTable] ?? []).map((item) => String(item.id));
+    const applied = (responses[this.tables.ledgerTable] ?? []).map((item) => chunkIdOf.get(String(item.pk?.S))!);
+    const stored = (responses[this.tables.eventsTable] ?? []).map((item) => String(item.id?.S));
     return { applied, stored };
   }
 

@@ -10,6 +10,8 @@ import type { MiddlewareObj } from '@middy/core';
 
 const tracer = new Tracer({ serviceName: 'idemlog' });
 
+export const tracesClientCalls = true;
+
 export function traceClient<Client>(client: Client): Client {
   return tracer.captureAWSv3Client(client);
 }

@@ -8,6 +8,9 @@ import type { MiddlewareObj } from '@middy/core';
  * sampled (docs/BENCHMARKS.md). Lambda's active tracing still records each invocation.
  */
 
+/** Whether traceClient hooks into the SDK clients' middleware: calls that skip it would go untraced. */
+export const tracesClientCalls = false;
+
 /** The client itself: nothing is traced. */
 export function traceClient<Client>(client: Client): Client {
   return client;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+
 import type { Context, SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { packEvents } from '../../functions/domain/envelope.ts';
@@ -15,7 +15,7 @@ const { dynamo, sqs, handler } = handlerUnderTest(async () => (await import('../
 const transactionMs = 400;
 
 beforeEach(() => {
-  dynamo.on(BatchGetCommand).resolves({ Responses: {} });
+  dynamo.on(BatchGetItemCommand).resolves({ Responses: {} });
   dynamo.on(TransactWriteItemsCommand).callsFake(async () => {
     await sleep(transactionMs);
     return {};

@@ -1,5 +1,5 @@
-import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+
 import type { Context, SQSRecord } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { topicCounterKey, totalsKey } from '../../functions/adapters/items.ts';
@@ -19,7 +19,7 @@ beforeAll(() => {
 const { dynamo, handler } = handlerUnderTest(async () => (await import('../../functions/process/handler.ts')).handler);
 
 beforeEach(() => {
-  dynamo.on(BatchGetCommand).resolves({ Responses: {} });
+  dynamo.on(BatchGetItemCommand).resolves({ Responses: {} });
   dynamo.on(TransactWriteItemsCommand).resolves({});
 });
 

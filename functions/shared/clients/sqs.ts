@@ -1,5 +1,6 @@
-import { SendMessageBatchRequest$, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageBatchRequest$, SQSClient } from '@aws-sdk/client-sqs';
 import { traceClient } from '../tracing.ts';
+import { withDirectCalls } from './direct-calls.ts';
 import { clientOptions, withoutUnusedMiddleware } from './options.ts';
 import { withPlainJsonBodies } from './plain-json.ts';
 
@@ -8,6 +9,9 @@ let sqs: SQSClient | undefined;
 /** The container's one SQS client, built on first use and reused by every invocation. */
 export function sqsClient(): SQSClient {
   // Publish's one call per request.
-  sqs ??= withPlainJsonBodies(withoutUnusedMiddleware(traceClient(new SQSClient(clientOptions()))), [SendMessageBatchRequest$]);
+  sqs ??= withDirectCalls(
+    withPlainJsonBodies(withoutUnusedMiddleware(traceClient(new SQSClient(clientOptions()))), [SendMessageBatchRequest$]),
+    [SendMessageBatchCommand],
+  );
   return sqs;
 }

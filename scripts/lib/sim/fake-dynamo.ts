@@ -63,7 +63,7 @@ export class FakeDynamo {
   }
 
   async send(command: Command, options?: { abortSignal?: AbortSignal }): Promise<unknown> {
-    const { name, input } = documentView(command.constructor.name, command.input);
+    const { name, input, answer } = documentView(command.constructor.name, command.input);
     this.stats.calls[name] = (this.stats.calls[name] ?? 0) + 1;
     const fault = this.faults({ service: 'dynamodb', operation: name });
     if (fault) this.stats.faults[fault.kind] = (this.stats.faults[fault.kind] ?? 0) + 1;
@@ -71,7 +71,7 @@ export class FakeDynamo {
     if (fault && failsBefore(fault)) throw faultError(fault);
     const result = await this.act(name, input, options?.abortSignal);
     if (fault && failsAfter(fault)) throw faultError(fault);
-    return result;
+    return answer(result as Record<string, unknown>);
   }
 
   private async act(name: string, input: Input, signal?: AbortSignal): Promise<unknown> {
