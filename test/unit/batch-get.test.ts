@@ -1,8 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { batchGetAll } from '../../functions/adapters/batch-get.ts';
+import { batchGetAll, batchGetAttributes } from '../../functions/adapters/batch-get.ts';
 import { toErrorReply } from '../../functions/shared/http.ts';
 
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -20,5 +20,26 @@ describe('batchGetAll', () => {
     dynamo.on(BatchGetCommand).resolves({ Responses: {}, UnprocessedKeys: keys });
     const error = await batchGetAll(documentClient, keys).catch((e: unknown) => e);
     expect(toErrorReply(error)).toMatchObject({ status: 503, body: { error: 'unavailable' }, headers: { 'Retry-After': '1' } });
+  });
+});
+
+describe('batchGetAttributes (the pre-read, in attribute format)', () => {
+  it('asks again for keys left unprocessed, in attribute format, and answers 503 when DynamoDB keeps leaving them', async () => {
+    const keys = { t: { Keys: [{ id: { S: 'a' } }, { id: { S: 'b' } }], ProjectionExpression: 'id' } };
+    dynamo
+      .on(BatchGetItemCommand)
+      .resolvesOnce({
+        Responses: { t: [{ id: { S: 'a' } }] },
+        UnprocessedKeys: { t: { Keys: [{ id: { S: 'b' } }], ProjectionExpression: 'id' } },
+      })
+      .resolves({ Responses: { t: [{ id: { S: 'b' } }] } });
+    expect((await batchGetAttributes(documentClient, keys)).t).toEqual([{ id: { S: 'a' } }, { id: { S: 'b' } }]);
+    expect(dynamo.commandCalls(BatchGetItemCommand)[1]!.args[0].input.RequestItems).toEqual({
+      t: { Keys: [{ id: { S: 'b' } }], ProjectionExpression: 'id' },
+    });
+    dynamo.reset();
+    dynamo.on(BatchGetItemCommand).resolves({ Responses: {}, UnprocessedKeys: keys });
+    const error = await batchGetAttributes(documentClient, keys).catch((e: unknown) => e);
+    expect(toErrorReply(error)).toMatchObject({ status: 503, body: { error: 'unavailable' } });
   });
 });

@@ -242,6 +242,92 @@ describe("the functions' hot calls, sent without the SDK's middleware stack", ()
     expect(received.map(({ headers }) => headers['x-amz-date'])).toEqual(['20261206T030000Z', '20261206T033000Z']);
   });
 
+  it('retry a 5xx whose body is not JSON (a load balancer’s page), as the SDK does, and report its status when it stays', async () => {
+    const page = { status: 503, body: '<html><body>Service Unavailable</body></html>', headers: { 'content-type': 'text/html' } };
+    answers.push(page, page, { status: 200, body: '{}' });
+    const output = await functions.sqs.send(new SendMessageBatchCommand(batch(`${endpoint}/000000000000/q`)));
+    expect(output.$metadata.attempts).toBe(3);
+    answers.push(page, page, page);
+    const error = (await functions.document.send(new TransactWriteItemsCommand(transaction)).catch((e: unknown) => e)) as {
+      $metadata: { httpStatusCode?: number; attempts?: number };
+      $response?: { statusCode: number };
+    };
+    expect(error.$metadata).toMatchObject({ httpStatusCode: 503, attempts: 3 });
+    expect(error.$response?.statusCode).toBe(503);
+  });
+
+  it("set their clock by an error answer's date and sign the retry with it, when a signature was refused as expired", async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-12-06T04:00:00Z') });
+    const expired = JSON.stringify({
+      __type: 'com.amazon.coral.service#InvalidSignatureException',
+      message: 'Signature expired: 20261206T040000Z is now earlier than 20261206T042500Z',
+    });
+    answers.push({ status: 400, body: expired, headers: { date: 'Sun, 06 Dec 2026 04:30:00 GMT' } }, { status: 200, body: '{}' });
+    await functions.document.send(new BatchGetItemCommand(preRead));
+    expect(received.map(({ headers }) => headers['x-amz-date'])).toEqual(['20261206T040000Z', '20261206T043000Z']);
+  });
+
+  it('stop while waiting to retry when the caller aborts, with no further attempt', async () => {
+    // Retry-After holds the SDK's next attempt back for seconds.
+    answers.push(
+      ...Array(3).fill({ status: 503, body: '{"__type":"ServiceUnavailable","message":"busy"}', headers: { 'retry-after': '3' } }),
+    );
+    const controller = new AbortController();
+    const started = Date.now();
+    const call = functions.document.send(new TransactWriteItemsCommand(transaction), { abortSignal: controller.signal });
+    await vi.waitFor(() => expect(received).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort();
+    await expect(call).rejects.toThrow(/abort/i);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(received).toHaveLength(1);
+  });
+
+  it('pass the invocation’s trace header on, as the SDK does in a Lambda function', async () => {
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'idemlog-unit-publish');
+    vi.stubEnv('_X_AMZN_TRACE_ID', 'Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1');
+    try {
+      await functions.sqs.send(new SendMessageBatchCommand(batch(`${endpoint}/000000000000/q`)));
+      expect(received[0]!.headers['x-amzn-trace-id']).toBe('Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1');
+    } finally {
+      vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', undefined);
+      vi.stubEnv('_X_AMZN_TRACE_ID', undefined);
+    }
+  });
+
+  it("take the direct way on each of the functions' clients, and every other call the SDK's", async () => {
+    const passed: string[] = [];
+    // The document client shares the base client's stack.
+    expect(functions.document.middlewareStack).toBe(functions.dynamo.middlewareStack);
+    for (const client of [functions.dynamo, functions.sqs]) {
+      (client.middlewareStack as unknown as import('@smithy/types').MiddlewareStack<object, object>).add(
+        (next, context) => (args) => {
+          passed.push(String(context.commandName));
+          return next(args);
+        },
+        { step: 'initialize', name: 'witness' },
+      );
+    }
+    try {
+      const queueUrl = `${endpoint}/000000000000/q`;
+      await functions.dynamo.send(new TransactWriteItemsCommand(transaction));
+      await functions.document.send(new TransactWriteItemsCommand(transaction));
+      await functions.document.send(new BatchGetItemCommand(preRead));
+      await functions.sqs.send(new SendMessageBatchCommand(batch(queueUrl)));
+      expect(passed).toEqual([]);
+      expect(received.map(({ target }) => target.split('.')[1])).toEqual([
+        'TransactWriteItems',
+        'TransactWriteItems',
+        'BatchGetItem',
+        'SendMessageBatch',
+      ]);
+      await functions.document.send(new GetItemCommand({ TableName: 't', Key: { id: { S: 'x' } } }));
+      expect(passed).toEqual(['GetItemCommand']);
+    } finally {
+      for (const client of [functions.dynamo, functions.sqs]) client.middlewareStack.remove('witness');
+    }
+  });
+
   it('leave every other operation to the SDK', async () => {
     answers.push({ status: 200, body: '{"Item":{"id":{"B":"AQI="}}}' });
     const { Item } = await functions.dynamo.send(new GetItemCommand({ TableName: 't', Key: { id: { S: 'x' } } }));

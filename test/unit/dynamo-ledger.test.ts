@@ -1,4 +1,4 @@
-import { DynamoDBClient, TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DynamoDBClient, TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -36,6 +36,18 @@ const sentItems = (call = 0) =>
   documentView('TransactWriteItemsCommand', sentInput(call)).input.TransactItems as Array<Record<string, any>>;
 
 beforeEach(() => dynamo.reset());
+
+describe("DynamoDbLedger's pre-read", () => {
+  it('asks for the markers and the distinct events in attribute format, and reads which are there from the answer', async () => {
+    const marker = { pk: { S: 'chunk#d/0-1' }, sk: { S: 'marker' } };
+    dynamo.on(BatchGetItemCommand).resolves({ Responses: { ledger: [{ pk: marker.pk }], events: [{ id: { S: eventKey(events[1]!) } }] } });
+    const answer = await ledger.peek(['d/0-1', 'd/0-2'], [...events, events[1]!]);
+    expect(answer).toEqual({ applied: ['d/0-1'], stored: [eventKey(events[1]!)] });
+    const asked = dynamo.commandCalls(BatchGetItemCommand)[0]!.args[0].input.RequestItems!;
+    expect(asked.ledger).toEqual({ Keys: [marker, { pk: { S: 'chunk#d/0-2' }, sk: { S: 'marker' } }], ProjectionExpression: 'pk' });
+    expect(asked.events).toEqual({ Keys: events.map((e) => ({ id: { S: eventKey(e) } })), ProjectionExpression: 'id' });
+  });
+});
 
 describe('DynamoDbLedger reading cancellation reasons', () => {
   it('a failed marker condition means the chunk was already applied', async () => {

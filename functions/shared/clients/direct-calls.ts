@@ -26,7 +26,9 @@ import { userAgent } from './options.ts';
  * sends, with its timeouts and agents.
  *
  * What it leaves out, per call: resolving the middleware stack, resolving the endpoint and the auth
- * scheme (both once per client and operation here: a table or queue name does not move them), a
+ * scheme (both once per client and operation here, from its first call: the functions name their
+ * tables and queue by name or by their own URL, which do not move them; a table's ARN in another
+ * account could), a
  * new signer and so a new signing key, and reading a success through the operation's schema (its
  * JSON is the output as it is). In a young worker that machinery cost about as much as the rest of
  * the call (docs/BENCHMARKS.md). So only operations whose outputs are plain JSON data belong here:
@@ -98,6 +100,23 @@ interface DirectConfig {
 
 const sigV4 = new AwsSdkSigV4Signer();
 
+/**
+ * What the SDK's deserializer middleware does to every error it reads: the response goes with it
+ * (the retry strategy reads Retry-After from it, the signer the server's clock), and an error
+ * that has no metadata of its own (a body that is not JSON, say a load balancer's 503 page) gets
+ * the response's, so that the retry strategy sees its status.
+ */
+function withResponse(error: unknown, response: HttpResponse, metadata: Record<string, unknown>): unknown {
+  if (!error || typeof error !== 'object') return error;
+  try {
+    Object.defineProperty(error, '$response', { value: response, enumerable: false, writable: false, configurable: false });
+  } catch {
+    // Already fixed in place by whoever made the error: it has its response.
+  }
+  if (!('$metadata' in error)) Object.assign(error, { $metadata: metadata });
+  return error;
+}
+
 interface Operation {
   schema: unknown;
   /** What the protocol reads from the context: the client's configuration and the endpoint. */
@@ -156,10 +175,11 @@ class DirectCalls {
 
   private async resolve(command: SdkCommand): Promise<Operation> {
     const [, namespace, name, traits, input, output] = command.schema!;
+    // A copy, as the SDK passes: resolving may note in it where the endpoint came from.
     const endpointV2 = (await getEndpointFromInstructions(
       command.input as never,
       command.constructor as never,
-      this.config as never,
+      { ...this.config } as never,
     )) as EndpointV2;
     const endpoint: Endpoint = toEndpointV1(endpointV2);
     const authScheme = endpointV2.properties?.authSchemes?.[0];
@@ -195,9 +215,7 @@ class DirectCalls {
       try {
         await this.config.protocol.deserializeResponse(op.schema, op.serde, response);
       } catch (error) {
-        // As the SDK's deserializer does: its retry strategy reads Retry-After from the response.
-        if (error && typeof error === 'object' && !('$response' in error)) Object.defineProperty(error, '$response', { value: response });
-        throw error;
+        throw withResponse(error, response, this.config.protocol.deserializeMetadata(response));
       }
       throw new Error(`the SDK read an error response (${response.statusCode}) without throwing`);
     }

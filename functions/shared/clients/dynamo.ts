@@ -14,7 +14,11 @@ import { withPlainJsonBodies } from './plain-json.ts';
 let base: DynamoDBClient | undefined;
 let dynamo: DynamoDBDocumentClient | undefined;
 
-/** The consumer's two calls per message: its pre-read and its transaction. */
+/**
+ * The consumer's two calls per message: its pre-read and its transaction. Every caller of these two
+ * on either client gets their answers' JSON as it came (direct-calls.ts): a binary attribute read
+ * back would be its base64 text, not bytes. The functions read strings and numbers only.
+ */
 const hotCommands = [BatchGetItemCommand, TransactWriteItemsCommand];
 
 /** The container's one DynamoDB client, built on first use and reused by every invocation. */
