@@ -28,7 +28,7 @@ interface Received {
 }
 const received: Received[] = [];
 /** What the server answers next, in order; then an empty success. */
-const answers: Array<{ status: number; body: string; headers?: Record<string, string>; delayMs?: number }> = [];
+const answers: Array<{ status: number; body: string; headers?: Record<string, string>; delayMs?: number; cut?: boolean }> = [];
 const server = createServer((request, response) => {
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -39,6 +39,10 @@ const server = createServer((request, response) => {
       body: Buffer.concat(chunks).toString('utf8'),
     });
     const answer = answers.shift() ?? { status: 200, body: '{}' };
+    if (answer.cut) {
+      request.socket.destroy();
+      return;
+    }
     setTimeout(() => {
       // A date only where a test gives one: the SDK's signer sets its clock by the answers' dates.
       response.sendDate = false;
@@ -254,6 +258,39 @@ describe("the functions' hot calls, sent without the SDK's middleware stack", ()
     };
     expect(error.$metadata).toMatchObject({ httpStatusCode: 503, attempts: 3 });
     expect(error.$response?.statusCode).toBe(503);
+  });
+
+  it('retry a call whose connection was cut before the answer, as the SDK does', async () => {
+    answers.push({ status: 200, body: '', cut: true }, { status: 200, body: '{}' });
+    const output = await functions.document.send(new TransactWriteItemsCommand(transaction));
+    expect(output.$metadata.attempts).toBe(2);
+    expect(received).toHaveLength(2);
+  });
+
+  it('give an answer of 200 that is not JSON its response and status, as the SDK does, and do not retry it', async () => {
+    answers.push({ status: 200, body: '{"Successful":[' });
+    const error = (await functions.sqs.send(new SendMessageBatchCommand(batch(`${endpoint}/000000000000/q`))).catch((e: unknown) => e)) as {
+      $metadata?: { httpStatusCode?: number };
+      $response?: { statusCode: number };
+    };
+    expect(error).toBeInstanceOf(SyntaxError);
+    expect(error.$metadata?.httpStatusCode).toBe(200);
+    expect(error.$response?.statusCode).toBe(200);
+    expect(received).toHaveLength(1);
+  });
+
+  it("resolve the endpoint on a copy of the client's configuration, which stays as it was", async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', endpoint);
+    try {
+      const { withDirectCalls } = await import('../../functions/shared/clients/direct-calls.ts');
+      const client = withDirectCalls(new DynamoDBClient({ region: 'us-east-1', credentials, maxAttempts: 1 }), [TransactWriteItemsCommand]);
+      const before = { endpoint: client.config.endpoint, isCustomEndpoint: client.config.isCustomEndpoint };
+      await client.send(new TransactWriteItemsCommand(transaction));
+      expect(received).toHaveLength(1);
+      expect({ endpoint: client.config.endpoint, isCustomEndpoint: client.config.isCustomEndpoint }).toEqual(before);
+    } finally {
+      vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', undefined);
+    }
   });
 
   it("set their clock by an error answer's date and sign the retry with it, when a signature was refused as expired", async () => {

@@ -104,15 +104,11 @@ const sigV4 = new AwsSdkSigV4Signer();
  * What the SDK's deserializer middleware does to every error it reads: the response goes with it
  * (the retry strategy reads Retry-After from it, the signer the server's clock), and an error
  * that has no metadata of its own (a body that is not JSON, say a load balancer's 503 page) gets
- * the response's, so that the retry strategy sees its status.
+ * the response's, so that the retry strategy sees its status. One that cannot be extended passes as it is.
  */
 function withResponse(error: unknown, response: HttpResponse, metadata: Record<string, unknown>): unknown {
-  if (!error || typeof error !== 'object') return error;
-  try {
-    Object.defineProperty(error, '$response', { value: response, enumerable: false, writable: false, configurable: false });
-  } catch {
-    // Already fixed in place by whoever made the error: it has its response.
-  }
+  if (!error || typeof error !== 'object' || !Object.isExtensible(error)) return error;
+  Object.defineProperty(error, '$response', { value: response, enumerable: false, writable: false, configurable: false });
   if (!('$metadata' in error)) Object.assign(error, { $metadata: metadata });
   return error;
 }
@@ -154,10 +150,12 @@ class DirectCalls {
     request.headers.host = request.port == null ? request.hostname : `${request.hostname}:${request.port}`;
     request.headers['user-agent'] = userAgent;
     const context = { logger: this.config.logger, [SMITHY_CONTEXT_KEY]: { abortSignal: options.abortSignal } } as HandlerExecutionContext;
+    // Once per call, before its attempts, as the SDK resolves the caller's identity.
+    const identity = await this.config.credentials();
     const attempt = async (args: { request: HttpRequest }) => {
       // A fresh copy per attempt: the signer notes in it when the request left, for the clock's correction.
       const signing = { ...op.signing };
-      const signed = (await sigV4.sign(args.request, await this.config.credentials(), signing)) as HttpRequest;
+      const signed = (await sigV4.sign(args.request, identity, signing)) as HttpRequest;
       try {
         const { response } = await this.config.requestHandler.handle(signed, options);
         const output = await this.read(op, response);
@@ -219,10 +217,15 @@ class DirectCalls {
       }
       throw new Error(`the SDK read an error response (${response.statusCode}) without throwing`);
     }
-    const bytes = await this.config.streamCollector(response.body);
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-    const output = (text.length > 0 ? JSON.parse(text) : {}) as Record<string, unknown>;
-    output.$metadata = this.config.protocol.deserializeMetadata(response);
-    return output;
+    try {
+      const bytes = await this.config.streamCollector(response.body);
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+      const output = (text.length > 0 ? JSON.parse(text) : {}) as Record<string, unknown>;
+      output.$metadata = this.config.protocol.deserializeMetadata(response);
+      return output;
+    } catch (error) {
+      // A body cut off or not JSON: as the SDK reads it, an error of this response.
+      throw withResponse(error, response, this.config.protocol.deserializeMetadata(response));
+    }
   }
 }
