@@ -21,6 +21,14 @@ import { type ChaosEmulator, chaosEmulator, workersOf } from './emulator.ts';
  * Every operation is written to a JSON-lines history; at the end the DLQ is redriven, the queue
  * drains, every topic is walked, and the simulator's checker reads the history against that.
  */
+/** The gateway's answer when the authorizer could not run (infra/api.yml, AUTHORIZER_FAILURE). */
+const isAuthorizerRefusal = (answer: Answer | 'unknown'): boolean =>
+  typeof answer === 'object' &&
+  answer.status === 503 &&
+  typeof answer.body === 'object' &&
+  answer.body !== null &&
+  String((answer.body as { message?: unknown }).message).startsWith('the key could not be checked');
+
 export interface ChaosOptions {
   minutes: number;
   seed: number;
@@ -226,7 +234,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       count('emulator-restarted');
     }
   };
-  // Bursts past publish's concurrency ceiling: waiting publishes the gateway or the emulator refuses with 429.
+  // Bursts past publish's concurrency ceiling: waiting publishes the gateway or the emulator refuses
+  // with 429. The authorizer in front of publish has the same ceiling; when its workers are cold (after
+  // a restart or a kill) the burst meets that one first, and the gateway answers its AUTHORIZER_FAILURE,
+  // 503 "the key could not be checked" (infra/api.yml): throttled too, one gate earlier.
   const burster = async () => {
     while (Date.now() < deadline) {
       await sleepUntil(45_000 * (0.5 + random()), deadline);
@@ -251,6 +262,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             },
             0,
           );
+          if (isAuthorizerRefusal(result.answer)) count('throttled');
           record({
             op: 'publish',
             client: 'burst',
