@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   BatchGetItemCommand,
   BatchGetItemInput$,
@@ -15,42 +13,14 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { offlineFunctionEnvironment } from '../../scripts/lib/function-environment.ts';
+import { awsStandIn, type Received } from '../support/aws-stand-in.ts';
 
 // The functions' hot calls skip the SDK's middleware stack (shared/clients/direct-calls.ts). Each
 // test sends a call through one of the functions' clients and through an SDK client as it comes,
 // to a local server, and compares what arrived and what came back: headers, signature, body,
 // output, errors and retries.
 
-interface Received {
-  target: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-const received: Received[] = [];
-/** What the server answers next, in order; then an empty success. */
-const answers: Array<{ status: number; body: string; headers?: Record<string, string>; delayMs?: number; cut?: boolean }> = [];
-const server = createServer((request, response) => {
-  const chunks: Buffer[] = [];
-  request.on('data', (chunk: Buffer) => chunks.push(chunk));
-  request.on('end', () => {
-    received.push({
-      target: String(request.headers['x-amz-target']),
-      headers: request.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-    });
-    const answer = answers.shift() ?? { status: 200, body: '{}' };
-    if (answer.cut) {
-      request.socket.destroy();
-      return;
-    }
-    setTimeout(() => {
-      // A date only where a test gives one: the SDK's signer sets its clock by the answers' dates.
-      response.sendDate = false;
-      response.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'req-1', ...answer.headers });
-      response.end(answer.body);
-    }, answer.delayMs ?? 0);
-  });
-});
+const { received, answers, ...standIn } = awsStandIn();
 
 let endpoint = '';
 let functions: { dynamo: DynamoDBClient; document: import('@aws-sdk/lib-dynamodb').DynamoDBDocumentClient; sqs: SQSClient };
@@ -58,8 +28,7 @@ let reference: { dynamo: DynamoDBClient; sqs: SQSClient };
 const credentials = { accessKeyId: 'unit', secretAccessKey: 'unit-secret', sessionToken: 'unit-session' };
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = await standIn.start();
   for (const [name, value] of Object.entries(offlineFunctionEnvironment)) vi.stubEnv(name, value);
   vi.stubEnv('AWS_ENDPOINT_URL', endpoint);
   vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
@@ -88,7 +57,7 @@ afterEach(() => {
 
 afterAll(() => {
   vi.unstubAllEnvs();
-  server.close();
+  standIn.close();
 });
 
 /** What differs between two sends of one call: a fresh id per call. */

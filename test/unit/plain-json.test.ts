@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   BatchGetItemCommand,
   DynamoDBClient,
@@ -12,41 +10,20 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { offlineFunctionEnvironment } from '../../scripts/lib/function-environment.ts';
+import { awsStandIn } from '../support/aws-stand-in.ts';
 
 // The functions' clients write their hot calls' bodies with JSON.stringify (plain-json.ts). Each
 // test sends the same input through one of them and through an SDK client as it comes, to a
 // local server, and compares what arrived.
 
-interface Received {
-  target: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-const received: Received[] = [];
-/** Answers every call with an empty success, or with the status queued for it. */
-const statuses: number[] = [];
-const server = createServer((request, response) => {
-  const chunks: Buffer[] = [];
-  request.on('data', (chunk: Buffer) => chunks.push(chunk));
-  request.on('end', () => {
-    received.push({
-      target: String(request.headers['x-amz-target']),
-      headers: request.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-    });
-    const status = statuses.shift() ?? 200;
-    response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-    response.end(status === 200 ? '{}' : '{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"try again"}');
-  });
-});
+const { received, answers, ...standIn } = awsStandIn();
 
 let endpoint = '';
 let functions: { dynamo: DynamoDBClient; document: import('@aws-sdk/lib-dynamodb').DynamoDBDocumentClient; sqs: SQSClient };
 let reference: { dynamo: DynamoDBClient; sqs: SQSClient };
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = await standIn.start();
   for (const [name, value] of Object.entries(offlineFunctionEnvironment)) vi.stubEnv(name, value);
   vi.stubEnv('AWS_ENDPOINT_URL', endpoint);
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'unit');
@@ -60,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(() => {
   vi.unstubAllEnvs();
-  server.close();
+  standIn.close();
 });
 
 /** What each client sent for the same input. */
@@ -136,7 +113,7 @@ describe("the functions' clients write their hot calls' bodies as JSON.stringify
     expect(withoutToken(given.ours.body)).toEqual(withoutToken(given.sdk.body));
 
     received.length = 0;
-    statuses.push(500);
+    answers.push({ status: 500, body: '{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"try again"}' });
     await functions.dynamo.send(new TransactWriteItemsCommand(transaction(['x'], [1])));
     await functions.dynamo.send(new TransactWriteItemsCommand(transaction(['x'], [1])));
     expect(received).toHaveLength(3);

@@ -28,9 +28,8 @@ import { userAgent } from './options.ts';
  * What it leaves out, per call: resolving the middleware stack, resolving the endpoint and the auth
  * scheme (both once per client and operation here, from its first call: the functions name their
  * tables and queue by name or by their own URL, which do not move them; a table's ARN in another
- * account could), a
- * new signer and so a new signing key, and reading a success through the operation's schema (its
- * JSON is the output as it is). In a young worker that machinery cost about as much as the rest of
+ * account could), a new signer and so a new signing key, and reading a success through the
+ * operation's schema (its JSON is the output as it is). In a young worker that machinery cost about as much as the rest of
  * the call (docs/BENCHMARKS.md). So only operations whose outputs are plain JSON data belong here:
  * strings, numbers, booleans, lists and maps, with no binary, timestamp or union member read from them.
  *
@@ -207,24 +206,23 @@ class DirectCalls {
     };
   }
 
-  /** A success is the response's JSON; anything else goes to the protocol, which throws the operation's error. */
+  /**
+   * A success is the response's JSON; anything else goes to the protocol, which throws the
+   * operation's error. Whatever is thrown (that error, or a body cut off or not JSON) carries the
+   * response, as the SDK's deserializer gives it.
+   */
   private async read(op: Operation, response: HttpResponse): Promise<unknown> {
-    if (response.statusCode >= 300) {
-      try {
-        await this.config.protocol.deserializeResponse(op.schema, op.serde, response);
-      } catch (error) {
-        throw withResponse(error, response, this.config.protocol.deserializeMetadata(response));
-      }
-      throw new Error(`the SDK read an error response (${response.statusCode}) without throwing`);
-    }
     try {
+      if (response.statusCode >= 300) {
+        await this.config.protocol.deserializeResponse(op.schema, op.serde, response);
+        throw new Error(`the SDK read an error response (${response.statusCode}) without throwing`);
+      }
       const bytes = await this.config.streamCollector(response.body);
       const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
       const output = (text.length > 0 ? JSON.parse(text) : {}) as Record<string, unknown>;
       output.$metadata = this.config.protocol.deserializeMetadata(response);
       return output;
     } catch (error) {
-      // A body cut off or not JSON: as the SDK reads it, an error of this response.
       throw withResponse(error, response, this.config.protocol.deserializeMetadata(response));
     }
   }
