@@ -57,7 +57,7 @@ export class DynamoDbLedger implements Ledger {
   }
 
   async peek(chunkIds: string[], events: EventIdentity[], signal?: AbortSignal): Promise<{ applied: string[]; stored: string[] }> {
-    const unique = [...new Map(events.map((e) => [eventKey(e), eventItemKey(e)])).values()];
+    const unique = [...new Set(events.map(eventKey))].map(eventItemKey);
     const chunkIdOf = new Map(chunkIds.map((id) => [markerKey(id).pk, id]));
     const responses = await batchGetAttributes(
       this.client,
@@ -75,10 +75,9 @@ export class DynamoDbLedger implements Ledger {
   async commit(write: ChunkWrite, signal?: AbortSignal): Promise<CommitOutcome> {
     const now = this.clock();
     const expiresAt = this.tables.retentionDays > 0 ? epochSeconds(now) + this.tables.retentionDays * 86400 : undefined;
+    const storedAt = now.toISOString();
     const lanes = lanesFor(write.chunkId, write.inserts);
-    const eventItems = write.inserts.map((event, i) =>
-      toEventItem(event, { chunkId: write.chunkId, storedAt: now.toISOString(), expiresAt, ...lanes[i]! }),
-    );
+    const eventItems = write.inserts.map((event, i) => toEventItem(event, { chunkId: write.chunkId, storedAt, expiresAt, ...lanes[i]! }));
     const actions: PricedAction[] = [
       this.markerPut(markerKey(write.chunkId), now, write.outcomes),
       ...eventItems.map((item) => ({

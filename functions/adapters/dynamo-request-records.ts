@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RequestRecord, RequestRecordStore } from '../domain/request-record.ts';
@@ -78,4 +78,4 @@ export class DynamoDbRequestRecords implements RequestRecordStore {
   }
 }
 
-const idOf = (key: string) => createHash('sha256').update(key).digest('base64url');
+const idOf = (key: string) => hash('sha256', key, 'base64url');

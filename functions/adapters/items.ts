@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Counts } from '../domain/counts.ts';
 import type { EventIdentity, LogEvent, StoredEvent } from '../domain/event.ts';
@@ -43,7 +43,8 @@ export const timeLanes = 32;
 /** Topics are spread over this many counter partitions, each with one partition key per shard. */
 export const counterPartitions = 64;
 
-export const eventItemKey = (event: EventIdentity) => ({ id: eventKey(event) });
+/** The events table's key of an event, from its event key (identity.ts). */
+export const eventItemKey = (key: string) => ({ id: key });
 export const markerKey = (chunkId: string) => ({ pk: `chunk#${chunkId}`, sk: 'marker' });
 export const unreadableKey = (fingerprint: string) => ({ pk: `unreadable#${fingerprint}`, sk: 'marker' });
 /** The partition keys the totals' shards are spread over. */
@@ -83,8 +84,7 @@ export function countsOfItem(item: Record<string, unknown>): Counts {
 /** Sorts by time to the nanosecond; 132 bits of the identity's SHA-256 make it unique and keep it short whatever the names. */
 export const timeKey = (event: EventIdentity & Pick<LogEvent, 'timestamp'>): string => timeKeyOf(event.timestamp, eventKey(event));
 
-const timeKeyOf = (timestamp: string, key: string) =>
-  `${sortableOf(timestamp)}#${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`;
+const timeKeyOf = (timestamp: string, key: string) => `${sortableOf(timestamp)}#${hash('sha256', key, 'base64url').slice(0, 22)}`;
 
 export interface EventItem {
   id: string;

@@ -20,14 +20,19 @@ export const maxMessageBytes = 240 * 1024;
 
 /**
  * SQS's character rule (on AWS and in the emulator): #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD |
- * #x10000-#x10FFFF. JSON.stringify already escapes control characters and lone surrogates; U+FFFE
- * and U+FFFF are left raw, and SQS refuses the whole message. Inside JSON text such characters can
- * only be in strings, where an escape reads back as the same character.
+ * #x10000-#x10FFFF. JSON.stringify already escapes control characters and lone surrogates, so of
+ * what the rule excludes only U+FFFE and U+FFFF can be left raw in its text, and SQS refuses the
+ * whole message. They can only be in strings, where an escape reads back as the same character.
+ * Looking for just those two is a plain scan, where the whole rule needs a Unicode-aware one.
  */
-const outsideQueueCharset = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+const leftRawOutsideQueueCharset = /[\uFFFE\uFFFF]/g;
 
-export const queueSafeJson = (value: unknown): string =>
-  JSON.stringify(value).replace(outsideQueueCharset, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+export const queueSafeJson = (value: unknown): string => {
+  const text = JSON.stringify(value);
+  return text.includes('\uFFFE') || text.includes('\uFFFF')
+    ? text.replace(leftRawOutsideQueueCharset, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
+    : text;
+};
 
 /** Each event as it travels: its JSON text in the queue's character set. Throws TooLargeError naming every event over the limit. */
 export function encodeEvents(events: LogEvent[]): string[] {

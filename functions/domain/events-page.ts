@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import type { EventsPage, StoredEvent } from './api-schemas.ts';
 import { InvalidQueryError } from './errors.ts';
@@ -81,7 +81,7 @@ const orderOf = (query: EventsQuery): Order => query.order ?? (query.topic === u
 /** What a cursor is bound to: the same filters and order, or it is refused. */
 function filtersOf(query: EventsQuery): string {
   const filters = [query.topic ?? null, query.source ?? null, query.since ?? null, query.until ?? null, orderOf(query)];
-  return createHash('sha256').update(JSON.stringify(filters)).digest('base64url').slice(0, 16);
+  return hash('sha256', JSON.stringify(filters), 'base64url').slice(0, 16);
 }
 
 /** A time key as the store writes it: a sortable timestamp and 22 characters of a hash. */

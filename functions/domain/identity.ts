@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, hash, randomUUID } from 'node:crypto';
 import type { EventIdentity, LogEvent } from './event.ts';
 
 /**
@@ -37,17 +37,17 @@ export function canonicalJson(value: unknown): string {
 
 /** What a body carries, in order: two bodies with this fingerprint hold the same events in the same positions. */
 export function fingerprintOf(events: LogEvent[]): string {
-  const hash = createHash('sha256');
+  const digest = createHash('sha256');
   for (const event of events) {
-    hash.update(canonicalJson([event.topic, event.event_id, event.timestamp, event.source, event.payload]));
-    hash.update('\n');
+    digest.update(canonicalJson([event.topic, event.event_id, event.timestamp, event.source, event.payload]));
+    digest.update('\n');
   }
-  return hash.digest('base64url');
+  return digest.digest('base64url');
 }
 
 /** The request id of a keyed request: its key and its body, so a retry of the same body under the same key is the same request. */
 export function keyedRequestId(scoped: string, fingerprint: string): string {
-  const hex = createHash('sha256').update(`${scoped}\n${fingerprint}`).digest('hex');
+  const hex = hash('sha256', `${scoped}\n${fingerprint}`, 'hex');
   // Version 8 ("custom") marks a derived id; random ids are version 4, so the two kinds never meet.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
@@ -62,4 +62,4 @@ export const chunkIdOf = (requestId: string, first: number, last: number): strin
 export const bareChunkId = (messageId: string): string => `sqs:${messageId}`;
 
 /** The fingerprint of a message body the consumer cannot read, so that it is counted once in `rejected`. */
-export const bodyFingerprintOf = (body: string): string => createHash('sha256').update(body).digest('base64url');
+export const bodyFingerprintOf = (body: string): string => hash('sha256', body, 'base64url');

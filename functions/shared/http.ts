@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { isTransient } from '../adapters/aws-errors.ts';
 import {
@@ -163,7 +163,7 @@ export function callerOf(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestC
   const keyId = event.requestContext?.identity?.apiKeyId;
   if (keyId) return keyId;
   const key = headerOf(event, 'x-api-key');
-  return key ? `key-${createHash('sha256').update(key).digest('base64url').slice(0, 16)}` : 'anonymous';
+  return key ? `key-${hash('sha256', key, 'base64url').slice(0, 16)}` : 'anonymous';
 }
 
 /** Stop this long before the function's timeout, to answer instead of being cut off. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chunkWrites, maxChunkWrites, planChunks } from '../../functions/domain/chunks.ts';
 import { maxMessageBytes, packEvents, queueSafeJson, readMessage } from '../../functions/domain/envelope.ts';
@@ -75,6 +76,26 @@ describe('the queue’s character rule (SQS, on AWS and in the emulator)', () =>
   it('escapes only what it must', () => {
     expect(queueSafeJson({ a: 'plain é 𝄞' })).toBe('{"a":"plain é 𝄞"}');
     expect(queueSafeJson('\uffff')).toBe('"\\uffff"');
+  });
+
+  it('gives text in SQS’s character set that reads back as the value, for any string a client can send', () => {
+    // Any UTF-16 code units: lone surrogates, controls and the non-characters U+FFFE and U+FFFF included.
+    const anyText = fc.string({
+      unit: fc.oneof(
+        fc.constantFrom('\ufffe', '\uffff', '\ud800', '\udfff', '\u0000', '𝄞'),
+        fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+      ),
+    });
+    fc.assert(
+      fc.property(fc.dictionary(anyText, anyText), anyText, (object, text) => {
+        for (const value of [object, text]) {
+          const safe = queueSafeJson(value);
+          expect(sqsAllows(safe)).toBe(true);
+          expect(JSON.parse(safe)).toEqual(value);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

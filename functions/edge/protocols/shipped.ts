@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../../domain/identity.ts';
 
 /**
@@ -22,7 +22,7 @@ export interface ShippedRecord {
 export function candidateOf(protocol: string, record: ShippedRecord): Record<string, unknown> {
   return {
     topic: record.topic,
-    event_id: record.ownId ?? `${protocol}:${createHash('sha256').update(canonicalJson(record.content)).digest('base64url')}`,
+    event_id: record.ownId ?? `${protocol}:${hash('sha256', canonicalJson(record.content), 'base64url')}`,
     timestamp: record.timestamp,
     source: record.source,
     payload: record.payload,
