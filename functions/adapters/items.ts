@@ -152,8 +152,11 @@ export function numberAttribute(value: number): AttributeValue {
 }
 
 /** A key (or any item of strings only) in DynamoDB's attribute format. */
-export const stringAttributes = (item: Record<string, string>): Attributes =>
-  Object.fromEntries(Object.entries(item).map(([name, value]) => [name, { S: value }]));
+export function stringAttributes(item: Record<string, string>): Attributes {
+  const attributes: Attributes = {};
+  for (const name of Object.keys(item)) attributes[name] = { S: item[name]! };
+  return attributes;
+}
 
 export interface Placement {
   chunkId: string;
@@ -191,12 +194,16 @@ export function toEventItem(event: LogEvent, placement: Placement): EventItem {
  * from the marker, so a hot topic's events land on every lane evenly (not just on average).
  */
 export function lanesFor(chunkId: string, inserts: LogEvent[]): Array<{ topicLane: number; timeLane: number }> {
-  const perTopic = new Map<string, number>();
+  // Each topic's start and the lanes it has taken so far.
+  const perTopic = new Map<string, { start: number; taken: number }>();
   const timeStart = hashOf(`time:${chunkId}`);
   return inserts.map((event, position) => {
-    const ordinal = perTopic.get(event.topic) ?? 0;
-    perTopic.set(event.topic, ordinal + 1);
-    return { topicLane: (hashOf(`${chunkId}:${event.topic}`) + ordinal) % topicLanes, timeLane: (timeStart + position) % timeLanes };
+    let topic = perTopic.get(event.topic);
+    if (topic === undefined) {
+      topic = { start: hashOf(`${chunkId}:${event.topic}`), taken: 0 };
+      perTopic.set(event.topic, topic);
+    }
+    return { topicLane: (topic.start + topic.taken++) % topicLanes, timeLane: (timeStart + position) % timeLanes };
   });
 }
 
