@@ -6,14 +6,26 @@ const CONTROL_CHARS = /\p{Cc}/u;
 /** Only whitespace, invisible (default-ignorable or formatting) or blank characters: a name nobody meant to send. */
 const BLANK = /^[\s\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]+$/u;
 
+/**
+ * A name's rules, in one check that reports every rule the name breaks: each event has three
+ * names, and zod pays for every check it runs.
+ */
 const name = z
   .string()
   .min(1, 'must not be empty')
-  // In UTF-16 code units, as JavaScript counts length (zod's max counts code points): the bound that keeps keys within DynamoDB's limits.
-  .refine((s) => s.length <= limits.maxFieldChars, `must be at most ${limits.maxFieldChars} characters (UTF-16 code units)`)
-  .refine((s) => !BLANK.test(s), 'must not be blank (only whitespace or invisible characters)')
-  .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
-  .refine((s) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)');
+  .check((payload) => {
+    const s = payload.value;
+    // In UTF-16 code units, as JavaScript counts length (zod's max counts code points): the bound that keeps keys within DynamoDB's limits.
+    if (s.length > limits.maxFieldChars) broken(payload, `must be at most ${limits.maxFieldChars} characters (UTF-16 code units)`);
+    if (BLANK.test(s)) broken(payload, 'must not be blank (only whitespace or invisible characters)');
+    if (CONTROL_CHARS.test(s)) broken(payload, 'must not contain control characters');
+    if (!s.isWellFormed()) broken(payload, 'must be valid Unicode (no lone surrogates)');
+  });
+
+/** Reports a broken rule as a refine would, letting the other rules be checked too. */
+function broken(payload: z.core.ParsePayload<string>, message: string): void {
+  payload.issues.push({ code: 'custom', message, input: payload.value, continue: true });
+}
 
 /** A topic or source as a query names it: what an event's name may be, so that nothing else reaches a key condition. */
 export const nameParameter = z
@@ -44,7 +56,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  */
 const payload = z
   .custom<Record<string, unknown>>(isPlainObject, { error: 'must be a JSON object' })
-  .refine((value) => depthOf(value) <= limits.maxPayloadDepth, `must nest at most ${limits.maxPayloadDepth} levels deep`)
+  .refine((value) => !nestsDeeperThan(value, limits.maxPayloadDepth), `must nest at most ${limits.maxPayloadDepth} levels deep`)
   .meta({ override: { type: 'object', description: `Any JSON object, nested at most ${limits.maxPayloadDepth} levels.` } });
 
 export const unknownFieldMessage = 'unknown field; extra data belongs under payload';
@@ -84,16 +96,13 @@ export type { StoredEvent } from './api-schemas.ts';
 
 export type EventIdentity = Pick<LogEvent, 'topic' | 'event_id'>;
 
-/** Depth of nested objects and arrays, iteratively so that a hostile document cannot overflow the stack. */
-function depthOf(root: unknown): number {
-  let deepest = 0;
-  const stack: Array<[unknown, number]> = [[root, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    deepest = Math.max(deepest, depth);
-    if (deepest > limits.maxPayloadDepth) return deepest;
-    for (const child of Object.values(value)) stack.push([child, depth + 1]);
-  }
-  return deepest;
+/**
+ * Whether a value nests deeper than `limit` levels of objects and arrays. Recursion stops one level
+ * past the limit, so a hostile document nested however deep costs at most that many frames.
+ */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (limit === 0) return true;
+  for (const key in value) if (nestsDeeperThan((value as Record<string, unknown>)[key], limit - 1)) return true;
+  return false;
 }

@@ -20,8 +20,9 @@ const maxProblems = 100;
 
 interface Frame {
   kind: 'object' | 'array';
-  /** Keys seen so far (objects). */
-  keys?: Set<string>;
+  /** Keys seen so far (objects): a list while the object is small, then a set. */
+  keys?: string[];
+  keySet?: Set<string>;
   /** The current member: a key or an index. */
   at: PathSegment;
   expectingKey: boolean;
@@ -59,8 +60,7 @@ function scan(text: string, maxDepth: number): TextProblem[] {
         const raw = text.slice(i + 1, end);
         const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
         top.at = key;
-        if (top.keys!.has(key)) report(`the key ${JSON.stringify(key)} appears more than once in this object; keys must be unique`);
-        top.keys!.add(key);
+        if (!firstTimeIn(top, key)) report(`the key ${JSON.stringify(key)} appears more than once in this object; keys must be unique`);
         top.expectingKey = false;
       }
       i = end + 1;
@@ -72,7 +72,7 @@ function scan(text: string, maxDepth: number): TextProblem[] {
         return problems;
       }
       stack.push(
-        code === 0x7b ? { kind: 'object', keys: new Set(), at: '', expectingKey: true } : { kind: 'array', at: 0, expectingKey: false },
+        code === 0x7b ? { kind: 'object', keys: [], at: '', expectingKey: true } : { kind: 'array', at: 0, expectingKey: false },
       );
     } else if (code === 0x7d /* } */ || code === 0x5d /* ] */) {
       stack.pop();
@@ -97,6 +97,23 @@ function scan(text: string, maxDepth: number): TextProblem[] {
   return problems;
 }
 
+/** Keys an object holds before they go in a set: most objects have a few, and a list of a few costs less to build and search. */
+const keysListed = 16;
+
+/** Records a key of an object; false when the object already has it. */
+function firstTimeIn(frame: Frame, key: string): boolean {
+  if (frame.keySet) {
+    if (frame.keySet.has(key)) return false;
+    frame.keySet.add(key);
+    return true;
+  }
+  const keys = frame.keys!;
+  if (keys.includes(key)) return false;
+  keys.push(key);
+  if (keys.length > keysListed) frame.keySet = new Set(keys);
+  return true;
+}
+
 /** The index of the quote that closes the string opening at `start`. */
 function stringEnd(text: string, start: number): number {
   let end = text.indexOf('"', start + 1);
@@ -110,6 +127,8 @@ function stringEnd(text: string, start: number): number {
 
 /** Whether JSON.parse reads this number literal as exactly the number it writes. */
 export function keepsExactly(literal: string): boolean {
+  // At most 15 characters and no exponent: at most 15 significant digits, well inside the normal range.
+  if (literal.length <= 15 && !literal.includes('e') && !literal.includes('E')) return true;
   const written = decimalOf(literal);
   const value = Number(literal);
   if (!Number.isFinite(value)) return false;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../functions/domain/errors.ts';
 import { limits } from '../../functions/domain/limits.ts';
@@ -161,6 +162,61 @@ describe('bodies that JSON.parse would read back changed, or that nest without e
       index: 0,
       path: 'events[0].topic',
     });
+  });
+
+  it('refuses a key repeated among many, however many keys the object has', () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`);
+    for (const [at, repeated] of [
+      [5, 2],
+      [20, 3],
+      [39, 30],
+    ] as const) {
+      const members = [...keys.slice(0, at), `"k${repeated}":0`, ...keys.slice(at)];
+      const error = rejection(eventText(`{${members.join(',')}}`));
+      expect(error.details).toEqual([expect.objectContaining({ path: `events[0].payload.k${repeated}` })]);
+    }
+    expect(parse(eventText(`{${keys.join(',')}}`))[0]!.payload.k39).toBe(39);
+  });
+
+  it('keeps exactly the numbers whose digits read back as written, and refuses the others', () => {
+    // The rule by its definition: the literal's significant digits and exponent survive a double.
+    const decimal = (literal: string) => {
+      const [, whole = '', fraction = '', power = '0'] = /^-?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(literal)!;
+      const all = whole + fraction;
+      const leading = all.length - all.replace(/^0+/, '').length;
+      return { digits: all.slice(leading).replace(/0+$/, ''), exponent: whole.length - leading - 1 + Number(power) };
+    };
+    const survives = (literal: string) => {
+      const value = Number(literal);
+      if (!Number.isFinite(value)) return false;
+      const [written, read] = [decimal(literal), decimal(String(value).replace('e+', 'e'))];
+      return read.digits === written.digits && (written.digits === '' || read.exponent === written.exponent);
+    };
+    const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+    const literal = fc
+      .tuple(
+        fc.boolean(),
+        fc.oneof(
+          fc.constant('0'),
+          digits(1, 1)
+            .filter((d) => d !== '0')
+            .chain((d) => digits(0, 24).map((r) => d + r)),
+        ),
+        fc.option(digits(1, 24)),
+        fc.option(fc.integer({ min: -400, max: 400 })),
+      )
+      .map(
+        ([negative, whole, fraction, exponent]) =>
+          `${negative ? '-' : ''}${whole}${fraction === null ? '' : `.${fraction}`}${exponent === null ? '' : `e${exponent}`}`,
+      );
+    fc.assert(
+      fc.property(literal, (number) => {
+        const body = eventText(`{"n":${number}}`);
+        if (survives(number)) expect(parse(body)[0]!.payload.n).toBe(Number(number));
+        else expect(rejection(body).details[0]).toMatchObject({ path: 'events[0].payload.n' });
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it.each(['12345678901234567890', '1e400', '-1e400', '1e-400', '0.1000000000000000000001', '9007199254740993'])(
