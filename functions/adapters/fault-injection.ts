@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChunkWrite, CommitOutcome, Ledger } from '../domain/consume.ts';
 import type { PackedMessage } from '../domain/envelope.ts';
 import { faultMarker, injectedConflicts, injectedDelayMs, refusesEnqueue } from '../domain/faults.ts';
+import { parseJson } from '../domain/json.ts';
 
 /**
  * Wraps a ledger so that chunks carrying a `conflict` marker are reported as contended the given
@@ -31,6 +32,6 @@ export function withInjectedFaults(ledger: Ledger): Ledger {
 export function injectedRefusal(message: PackedMessage, now = new Date()): boolean {
   // Most messages carry no marker at all: skip parsing what the publish handler just serialised.
   if (!message.body.includes(faultMarker)) return false;
-  const envelope = JSON.parse(message.body) as { chunks: Array<Array<{ payload: Record<string, unknown> }>> };
+  const envelope = parseJson(message.body) as { chunks: Array<Array<{ payload: Record<string, unknown> }>> };
   return refusesEnqueue(envelope.chunks.flat(), now);
 }

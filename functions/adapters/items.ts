@@ -4,6 +4,7 @@ import type { Counts } from '../domain/counts.ts';
 import type { EventIdentity, LogEvent, StoredEvent } from '../domain/event.ts';
 import { bucketOf, hashOf } from '../domain/hash.ts';
 import { eventKey } from '../domain/identity.ts';
+import { parseJson } from '../domain/json.ts';
 import { sortableOf } from '../domain/timestamp.ts';
 
 /**
@@ -219,7 +220,7 @@ export function fromEventItem(item: Record<string, unknown>): StoredEvent {
     event_id: String(item.event_id),
     timestamp: String(item.timestamp),
     source: String(item.source),
-    payload: JSON.parse(String(item.payload)) as Record<string, unknown>,
+    payload: parseJson(String(item.payload)) as Record<string, unknown>,
     stored_at: String(item.stored_at),
   };
 }

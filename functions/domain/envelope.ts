@@ -3,6 +3,7 @@ import { maxChunkWrites, planChunks } from './chunks.ts';
 import { TooLargeError } from './errors.ts';
 import { acceptedEventSchema, eventSchema, type LogEvent } from './event.ts';
 import { bareChunkId, chunkIdOf } from './identity.ts';
+import { parseJson } from './json.ts';
 import { limits } from './limits.ts';
 
 /**
@@ -160,7 +161,7 @@ const envelopeSchema = z.object({
 export function readMessage(body: string, messageId: string): ReadResult {
   let document: unknown;
   try {
-    document = JSON.parse(body);
+    document = parseJson(body);
   } catch {
     return { ok: false, reason: 'body is not JSON' };
   }

@@ -4,8 +4,11 @@
  * 12345678901234567000 and 1e400 into Infinity (serialised as null): an accepted event would not
  * read back as sent. This walks the text once, iteratively (a document nested 100,000 deep costs a
  * loop, not a stack), and reports every such place by path, before anything measures or
- * serialises the parsed value.
+ * serialises the parsed value. The value itself is read by parseJson (domain/json.ts), which keeps
+ * keys written with escapes as sent.
  */
+import { isNumberPart, parseJson, stringEnd } from '../domain/json.ts';
+
 export type PathSegment = string | number;
 
 export interface TextProblem {
@@ -31,7 +34,7 @@ interface Frame {
 export function parseStrictJson(text: string, maxDepth: number): StrictJsonResult {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (error) {
     return { ok: false, syntax: error instanceof Error ? error.message : String(error) };
   }
@@ -39,8 +42,6 @@ export function parseStrictJson(text: string, maxDepth: number): StrictJsonResul
 }
 
 const isDigit = (code: number) => code >= 0x30 && code <= 0x39;
-/** Digits, `.`, `e`, `E`, `+` and `-`: what may follow the first character of a number. */
-const isNumberPart = (code: number) => isDigit(code) || code === 0x2e || code === 0x65 || code === 0x45 || code === 0x2b || code === 0x2d;
 
 /** Walks text that JSON.parse has accepted. */
 function scan(text: string, maxDepth: number): TextProblem[] {
@@ -71,9 +72,7 @@ function scan(text: string, maxDepth: number): TextProblem[] {
         report(`nests deeper than ${maxDepth} levels`);
         return problems;
       }
-      stack.push(
-        code === 0x7b ? { kind: 'object', keys: [], at: '', expectingKey: true } : { kind: 'array', at: 0, expectingKey: false },
-      );
+      stack.push(code === 0x7b ? { kind: 'object', keys: [], at: '', expectingKey: true } : { kind: 'array', at: 0, expectingKey: false });
     } else if (code === 0x7d /* } */ || code === 0x5d /* ] */) {
       stack.pop();
     } else if (code === 0x2c /* , */) {
@@ -112,17 +111,6 @@ function firstTimeIn(frame: Frame, key: string): boolean {
   keys.push(key);
   if (keys.length > keysListed) frame.keySet = new Set(keys);
   return true;
-}
-
-/** The index of the quote that closes the string opening at `start`. */
-function stringEnd(text: string, start: number): number {
-  let end = text.indexOf('"', start + 1);
-  for (;;) {
-    let backslashes = 0;
-    while (text.charCodeAt(end - 1 - backslashes) === 0x5c) backslashes++;
-    if (backslashes % 2 === 0) return end;
-    end = text.indexOf('"', end + 1);
-  }
 }
 
 /** Whether JSON.parse reads this number literal as exactly the number it writes. */
