@@ -2,16 +2,38 @@
  * JSON.parse, without a V8 fault that renames object keys (nodejs/node#63785, open in every Node
  * release idemlog runs on): a key written with an escape (`"q\u0061"`, `"\""`, `"\n"`) can read
  * back as another key (`q\`) once any earlier object in the process had that other key. A client
- * could then have a payload stored under keys it never sent. Only text holding a backslash can
- * have an escaped key; such text is read here member by member, each key decoded as a string
- * literal (which the fault does not touch), every other text by JSON.parse itself.
+ * could then have a payload stored under keys it never sent. Only a key written with an escape is
+ * at risk: text with one is read again member by member, each key decoded as a string literal
+ * (which the fault does not touch); every other text, escapes in values included, is JSON.parse's.
  *
  * Throws JSON.parse's own SyntaxError for text that is not JSON.
  */
 export function parseJson(text: string): unknown {
-  const value: unknown = JSON.parse(text);
-  return text.includes('\\') ? readMemberByMember(text) : value;
+  let value: unknown = JSON.parse(text);
+  if (!text.includes('\\') || !hasEscapedKey(text)) return value;
+  // Dropped before the second reading, so that the two are never held at once.
+  value = undefined;
+  return readMemberByMember(text);
 }
+
+/** Whether JSON text has a key written with an escape: a string holding a backslash and followed by a colon. */
+function hasEscapedKey(text: string): boolean {
+  let backslash = text.indexOf('\\');
+  // Outside strings JSON has no quotes, so each quote found from the end of a string opens the next one.
+  for (let start = text.indexOf('"'); start !== -1 && backslash !== -1; start = text.indexOf('"', start + 1)) {
+    const end = stringEnd(text, start);
+    if (backslash < end) {
+      let next = end + 1;
+      while (isSpace(text.charCodeAt(next))) next++;
+      if (text.charCodeAt(next) === 0x3a /* : */) return true;
+      backslash = text.indexOf('\\', end + 1);
+    }
+    start = end;
+  }
+  return false;
+}
+
+const isSpace = (code: number) => code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 
 interface Open {
   container: Record<string, unknown> | unknown[];
@@ -19,8 +41,12 @@ interface Open {
   key: string | undefined;
 }
 
-/** Reads text JSON.parse has accepted, iteratively (a document nested 100,000 deep costs a loop, not a stack). */
-function readMemberByMember(text: string): unknown {
+/**
+ * Reads text JSON.parse has accepted, iteratively (a document nested 100,000 deep costs a loop, not
+ * a stack). What it builds takes several times the memory JSON.parse's value does: callers that
+ * bound nesting check it first (edge/json-text.ts).
+ */
+export function readMemberByMember(text: string): unknown {
   const open: Open[] = [];
   let root: unknown;
   const place = (value: unknown) => {

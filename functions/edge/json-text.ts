@@ -7,7 +7,7 @@
  * serialises the parsed value. The value itself is read by parseJson (domain/json.ts), which keeps
  * keys written with escapes as sent.
  */
-import { isNumberPart, parseJson, stringEnd } from '../domain/json.ts';
+import { isNumberPart, readMemberByMember, stringEnd } from '../domain/json.ts';
 
 export type PathSegment = string | number;
 
@@ -34,18 +34,25 @@ interface Frame {
 export function parseStrictJson(text: string, maxDepth: number): StrictJsonResult {
   let value: unknown;
   try {
-    value = parseJson(text);
+    value = JSON.parse(text);
   } catch (error) {
     return { ok: false, syntax: error instanceof Error ? error.message : String(error) };
   }
-  return { ok: true, value, problems: scan(text, maxDepth) };
+  const { problems, escapedKeys } = scan(text, maxDepth);
+  // Read again only text that will be accepted, so never past the depth bound; JSON.parse's value is dropped first.
+  if (escapedKeys && problems.length === 0) {
+    value = undefined;
+    value = readMemberByMember(text);
+  }
+  return { ok: true, value, problems };
 }
 
 const isDigit = (code: number) => code >= 0x30 && code <= 0x39;
 
-/** Walks text that JSON.parse has accepted. */
-function scan(text: string, maxDepth: number): TextProblem[] {
+/** Walks text that JSON.parse has accepted; says too whether a key is written with an escape (domain/json.ts). */
+function scan(text: string, maxDepth: number): { problems: TextProblem[]; escapedKeys: boolean } {
   const problems: TextProblem[] = [];
+  let escapedKeys = false;
   const stack: Frame[] = [];
   const pathOf = () => stack.map((frame) => frame.at);
   const report = (message: string) => {
@@ -59,7 +66,9 @@ function scan(text: string, maxDepth: number): TextProblem[] {
       const top = stack.at(-1);
       if (top?.kind === 'object' && top.expectingKey) {
         const raw = text.slice(i + 1, end);
-        const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+        const escaped = raw.includes('\\');
+        escapedKeys ||= escaped;
+        const key = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
         top.at = key;
         if (!firstTimeIn(top, key)) report(`the key ${JSON.stringify(key)} appears more than once in this object; keys must be unique`);
         top.expectingKey = false;
@@ -70,7 +79,7 @@ function scan(text: string, maxDepth: number): TextProblem[] {
     if (code === 0x7b /* { */ || code === 0x5b /* [ */) {
       if (stack.length >= maxDepth) {
         report(`nests deeper than ${maxDepth} levels`);
-        return problems;
+        return { problems, escapedKeys };
       }
       stack.push(code === 0x7b ? { kind: 'object', keys: [], at: '', expectingKey: true } : { kind: 'array', at: 0, expectingKey: false });
     } else if (code === 0x7d /* } */ || code === 0x5d /* ] */) {
@@ -93,7 +102,7 @@ function scan(text: string, maxDepth: number): TextProblem[] {
     }
     i++;
   }
-  return problems;
+  return { problems, escapedKeys };
 }
 
 /** Keys an object holds before they go in a set: most objects have a few, and a list of a few costs less to build and search. */

@@ -1,4 +1,5 @@
 import uPlot from 'uplot';
+import { parseJson } from '../../domain/json.ts';
 
 /**
  * The idemlog console: the API's own numbers, refreshed every few seconds. It calls GET /stats and
@@ -53,7 +54,8 @@ async function call<T>(path: string): Promise<T> {
   if (!key) throw new KeyNeeded();
   const response = await fetch(`${base}${path}`, { headers: { 'x-api-key': key } });
   if (response.status === 403) throw new KeyNeeded();
-  const body = await response.json();
+  // Not response.json(): the browser's V8 can rename payload keys written with escapes (domain/json.ts).
+  const body = parseJson(await response.text()) as { message?: string };
   if (!response.ok) throw new Error(`${path.split('?')[0]} answered ${response.status}: ${body.message ?? ''}`);
   return body as T;
 }
