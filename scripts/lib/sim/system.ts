@@ -5,7 +5,7 @@ import { DynamoDbEventStore } from '../../../functions/adapters/dynamo-events.ts
 import { DynamoDbLedger } from '../../../functions/adapters/dynamo-ledger.ts';
 import { DynamoDbOutcomeReader } from '../../../functions/adapters/dynamo-outcomes.ts';
 import { DynamoDbRequestRecords } from '../../../functions/adapters/dynamo-request-records.ts';
-import { byTimeIndex, byTopicIndex } from '../../../functions/adapters/items.ts';
+import { byTimeIndex, byTopicIndex, fromEventItem } from '../../../functions/adapters/items.ts';
 import { SqsDepth } from '../../../functions/adapters/sqs-depth.ts';
 import { SqsEventQueue } from '../../../functions/adapters/sqs-queue.ts';
 import { consumeMessage } from '../../../functions/domain/consume.ts';
@@ -123,14 +123,8 @@ export function buildSystem(dynamo: FakeDynamo, sqs: FakeSqs, config: SystemConf
       if (outcome.status === 'unreadable') throw new Error(`unreadable: ${outcome.reason}`);
     },
     storedEvents() {
-      return dynamo.itemsOf(tables.events).map((item) => ({
-        topic: String(item.topic),
-        event_id: String(item.event_id),
-        timestamp: String(item.timestamp),
-        source: String(item.source),
-        payload: JSON.parse(String(item.payload)),
-        chunkId: String(item.chunk_id),
-      }));
+      // As /events reads them.
+      return dynamo.itemsOf(tables.events).map((item) => ({ ...fromEventItem(item), chunkId: String(item.chunk_id) }));
     },
   };
 }
