@@ -1,3 +1,4 @@
+import { readMemberByMember } from '../../../functions/domain/json.ts';
 import { instantOf } from './checker.ts';
 import type { SentEvent } from './history.ts';
 import type { EventPlan, RequestPlan } from './plan.ts';
@@ -118,13 +119,14 @@ export function bodyOf(request: RequestPlan, events: SentEvent[]): { text: strin
   // A bomb is recorded by what it is, not by its 20,000 levels (no history could be written otherwise).
   if (request.invalid === 'bomb' && !without.has('bombs'))
     return { text, events: events.map((e, i) => (i === 0 ? { ...e, payload: { bomb: '20,000 levels of []' } } : e)) };
-  // The events as the body carries them (a release that accepts a body it should refuse stores these).
-  let parsed: unknown;
+  // The events as the body carries them (a release that accepts a body it should refuse stores these),
+  // read member by member whatever the text: JSON.parse could rename their escaped keys (awkwardKeys).
   try {
-    parsed = JSON.parse(text);
+    JSON.parse(text);
   } catch {
     return { text, events: [] };
   }
+  const parsed = readMemberByMember(text);
   const list = Array.isArray(parsed)
     ? parsed
     : parsed !== null && typeof parsed === 'object' && 'events' in parsed
