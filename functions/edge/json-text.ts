@@ -4,8 +4,8 @@
  * 12345678901234567000 and 1e400 into Infinity (serialised as null): an accepted event would not
  * read back as sent. This walks the text once, iteratively (a document nested 100,000 deep costs a
  * loop, not a stack), and reports every such place by path, before anything measures or
- * serialises the parsed value. The value itself is read by parseJson (domain/json.ts), which keeps
- * keys written with escapes as sent.
+ * serialises the parsed value. Text it accepts with a key written with an escape is read again
+ * member by member (domain/json.ts), so that such keys stay as sent.
  */
 import { isNumberPart, readMemberByMember, stringEnd } from '../domain/json.ts';
 
