@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { parseJson } from '../../../functions/domain/json.ts';
 import { seededRandom } from '../random.ts';
 import { redrive } from '../redrive.ts';
 import { type CheckReport, check } from '../sim/checker.ts';
@@ -67,7 +68,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ? readFileSync(options.resume, 'utf8')
         .split('\n')
         .filter((line) => line.trim() !== '')
-        .map((line) => JSON.parse(line) as Operation)
+        .map((line) => parseJson(line) as Operation)
     : [];
   if (!options.resume) writeFileSync(historyFile, '');
   const record = (op: Operation) => {
@@ -118,7 +119,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const text = await response.text();
       let body: unknown = text;
       try {
-        body = JSON.parse(text);
+        // Not JSON.parse: it can rename payload keys written with escapes (functions/domain/json.ts).
+        body = parseJson(text);
       } catch {
         // an answer the gateway or the emulator wrote: kept as text
       }
